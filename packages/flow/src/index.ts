@@ -1,0 +1,2 @@
+export * from './py/pyvalue.js';
+export type * from './dag/model.js';
