@@ -64,6 +64,15 @@ export function formatFloat(n: number): string {
   return s.includes('.') ? s : `${s}.0`;
 }
 
+/** What Python's str.isprintable() rejects: controls, format, surrogates, private, unassigned, separators but space. */
+const NON_PRINTABLE = /^(?:[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}]|(?! )\p{Zs})$/u;
+
+function escapeNonPrintable(code: number): string {
+  if (code < 0x100) return `\\x${code.toString(16).padStart(2, '0')}`;
+  if (code < 0x10000) return `\\u${code.toString(16).padStart(4, '0')}`;
+  return `\\U${code.toString(16).padStart(8, '0')}`;
+}
+
 /** Python repr() of a str: single quotes unless the text has ' and no ". */
 export function reprString(s: string): string {
   const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
@@ -75,8 +84,7 @@ export function reprString(s: string): string {
     else if (ch === '\n') out += '\\n';
     else if (ch === '\r') out += '\\r';
     else if (ch === '\t') out += '\\t';
-    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
-    else if ((code >= 0x80 && code < 0xa0) || code === 0xad) out += `\\x${code.toString(16).padStart(2, '0')}`;
+    else if (NON_PRINTABLE.test(ch)) out += escapeNonPrintable(code);
     else out += ch;
   }
   return out + quote;

@@ -1,0 +1,2 @@
+export * from './pyvalue.js';
+export * from './pyjson.js';
