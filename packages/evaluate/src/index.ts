@@ -1,0 +1,10 @@
+export * from './metrics-file.js';
+export * from './details-file.js';
+export * from './builtin.js';
+export * from './line-values.js';
+export * from './thresholds.js';
+export * from './gate.js';
+export * from './markdown.js';
+export * from './report.js';
+export { parsePyJson, PyJsonSyntaxError } from './pyjson.js';
+export { loadDataRows, type Row } from './data-file.js';
