@@ -13,6 +13,8 @@ export interface FlowInputDef {
   description?: string;
   isChatInput?: boolean;
   isChatHistory?: boolean;
+  /** `enum`, when declared. */
+  enum?: unknown[];
 }
 
 export interface FlowOutputDef {
@@ -60,6 +62,12 @@ export interface FlowNode {
   activate?: ActivateConfig;
   /** The variant this node came from, when it used variants. */
   variantId?: string;
+  enableCache?: boolean;
+  comment?: string;
+  /** Where the node is defined in the YAML, e.g. `nodes[2]` or `node_variants.summarize.variants.variant_1.node`. */
+  field?: string;
+  /** 1-based line of that definition. */
+  line?: number;
 }
 
 export interface FlowVariant {
@@ -85,4 +93,16 @@ export interface Flow {
   nodeVariant?: string;
   /** The YAML document as loaded, with the chosen variant and connection overrides applied (written to the snapshot). */
   raw: Record<string, unknown>;
+  /** Metadata. */
+  language?: string;
+  displayName?: string;
+  description?: string;
+  tags?: Record<string, unknown>;
+  /** Things Prompt flow only warns about (e.g. an output referencing an aggregation node, which is dropped). */
+  warnings?: string[];
+  /**
+   * Connection overrides for non-LLM nodes, not applied yet because they need the
+   * Python tools' parameter types: pass them to `applyPythonConnectionOverrides`.
+   */
+  pendingConnectionOverrides?: Record<string, Record<string, unknown>>;
 }
