@@ -112,14 +112,15 @@ export function parseMaxRegression(text: string, field = 'max-regression'): Regr
     const fail = (why: string): never => {
       throw new UserError(`${field} line ${line}: '${part}' ${why}`, { field, line, code: 'ThresholdError' });
     };
-    const bare = /^(\S+)$/.exec(part);
-    const match = bare ? undefined : /^(.*?)\s*:?\s+(\S+)$|^(.*?):(\S+)$/.exec(part);
-    const metric = bare ? 'accuracy' : (match?.[1] ?? match?.[3] ?? '').trim();
-    const amountText = bare ? bare[1]! : (match?.[2] ?? match?.[4] ?? '');
+    // `<metric> <n>`, `<metric>: <n>`, `<metric>:<n>`, or a bare `<n>` for accuracy.
+    const match = /^(.*?)\s*:?\s+(\S+)$/.exec(part) ?? /^(.+?):(\S+)$/.exec(part);
+    const bare = !match;
+    const metric = match ? match[1]!.trim() : 'accuracy';
+    const amountText = match ? match[2]! : part;
     if (!metric) fail(`has no metric name; write e.g. 'accuracy 0.02' or '* 0.01'`);
     const allowed = parseNumber(amountText);
     if (allowed === undefined) {
-      const hint = /^[+-]?\d*,\d+%?$/.test(amountText) ? `uses a decimal comma; write '${amountText.replace(',', '.')}'` : `does not end with the allowed drop; write e.g. '${metric === 'accuracy' && bare ? 'accuracy' : metric} 0.02' or '* 0.01'`;
+      const hint = /^[+-]?\d*,\d+%?$/.test(amountText) ? `uses a decimal comma; write '${amountText.replace(',', '.')}'` : `does not end with the allowed drop; write e.g. '${bare ? 'accuracy' : metric} 0.02' or '* 0.01'`;
       fail(hint);
     }
     if (allowed! < 0) fail('allows a negative drop; give the largest allowed drop as a positive number');
