@@ -155,7 +155,7 @@ function checkColumn(ref: ValueReference, field: string, sources: Sources): void
   let where: string;
   if (ref.source === 'run.outputs') {
     rows = rowsOf(sources.outputs);
-    where = "the run's outputs";
+    where = "the run's outputs have";
     // Every line failed: there is nothing to check against; all predictions are failures.
     if (rows.length === 0) return;
   } else {
@@ -163,11 +163,11 @@ function checkColumn(ref: ValueReference, field: string, sources: Sources): void
       throw new UserError(`'${ref.text}' needs a data file, but the run records none; give the data file`, { field: sources.dataField, code: 'InputMappingError' });
     }
     rows = ref.source === 'data' ? rowsOf(sources.data) : [...rowsOf(sources.inputs), ...rowsOf(sources.data)];
-    where = ref.source === 'data' ? `data file '${sources.dataShown}'` : "the run's inputs";
+    where = ref.source === 'data' ? `data file '${sources.dataShown}' has` : "the run's inputs have";
   }
   if (rows.some((r) => ref.column in r)) return;
   const columns = [...new Set(rows.flatMap((r) => Object.keys(r)))].filter((c) => c !== 'line_number');
-  throw new UserError(`'${ref.text}': ${where} have no column '${ref.column}'; columns: ${columns.length ? columns.join(', ') : '(none)'}`, { field, code: 'InputMappingError' });
+  throw new UserError(`'${ref.text}': ${where} no column '${ref.column}'; columns: ${columns.length ? columns.join(', ') : '(none)'}`, { field, code: 'InputMappingError' });
 }
 
 /** Rows keyed by their `line_number` when every row has one, else by position. */
