@@ -35,8 +35,9 @@ export class YamlSource {
   }
 
   /**
-   * The 1-based line of the value at `path`, or of its nearest existing parent
-   * (a missing key points at the mapping that lacks it).
+   * The 1-based line where `path` is written: the key's line for a mapping
+   * entry, the item's line for a list entry. A missing entry points at its
+   * nearest existing parent (e.g. the output that lacks `reference`).
    */
   lineOf(path: YamlPath): number | undefined {
     for (let depth = path.length; depth >= 0; depth--) {
@@ -47,21 +48,26 @@ export class YamlSource {
   }
 }
 
+/** The node written at `path`: a mapping entry's key, a list item, or the document root. */
 function nodeAt(root: unknown, path: YamlPath): YamlNode | undefined {
   let node = root;
+  let located = root;
   for (const key of path) {
     if (isAlias(node)) return undefined;
     if (isMap(node)) {
       const pair = node.items.find((item) => isPair(item) && scalarKey(item.key) === String(key));
-      node = pair?.value ?? (pair ? pair.key : undefined);
+      if (!pair) return undefined;
+      located = pair.key;
+      node = pair.value;
     } else if (isSeq(node) && typeof key === 'number') {
       node = node.items[key];
+      located = node;
     } else {
       return undefined;
     }
-    if (node === undefined || node === null) return undefined;
+    if (located === undefined || located === null) return undefined;
   }
-  return node as YamlNode;
+  return located as YamlNode;
 }
 
 function scalarKey(key: unknown): string | undefined {
