@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { describeError, isUserError } from '@llmops/common';
+import { isUserError, type UserError } from '@llmops/common';
 import { annotationFor } from './log.js';
 
 /**
@@ -40,13 +40,21 @@ export function reportFailure(name: string, error: unknown): void {
   }
   if (isUserError(error)) {
     // core.error + exit code rather than setFailed, which would add a second annotation.
-    core.error(oneLine(describeError(error)), annotationFor(error, name));
+    core.error(oneLine(describeUserError(error)), annotationFor(error, name));
     process.exitCode = core.ExitCode.Failure;
     return;
   }
   const message = error instanceof Error ? error.message : String(error);
   if (error instanceof Error && error.stack) core.debug(error.stack);
   core.setFailed(`${name} failed unexpectedly: ${oneLine(message)}`);
+}
+
+/** `file, field 'x': message`, leaving out what the message already says. */
+function describeUserError(error: UserError): string {
+  const where: string[] = [];
+  if (error.file && !error.message.includes(error.file)) where.push(error.file);
+  if (error.field && !error.message.includes(error.field)) where.push(`field '${error.field}'`);
+  return where.length ? `${where.join(', ')}: ${error.message}` : error.message;
 }
 
 function oneLine(text: string): string {
