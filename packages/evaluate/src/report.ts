@@ -149,10 +149,11 @@ export function renderGateReport(result: GateResult, options: GateReportOptions 
   const out: string[] = [];
   const failed = result.failures.length;
   const total = result.checks.length;
-  const title = options.title ? `${escapeCell(options.title)}: ` : '';
-  out.push(result.passed ? `## ✅ ${title}gate passed` : `## ❌ ${title}gate failed`, '');
+  const verdict = result.passed ? 'passed' : 'failed';
+  const heading = options.title ? `${escapeCell(options.title)}: gate ${verdict}` : `Gate ${verdict}`;
+  out.push(`## ${result.passed ? '✅' : '❌'} ${heading}`, '');
   if (total === 0) out.push('No conditions were checked.', '');
-  else if (result.passed) out.push(`All ${total} checks passed.`, '');
+  else if (result.passed) out.push(total === 1 ? 'The check passed.' : `All ${total} checks passed.`, '');
   else {
     out.push(`${failed} of ${total} checks failed:`, '');
     for (const f of result.failures) out.push(`- ${escapeCell(f.message, 1000)}`);
