@@ -120,11 +120,11 @@ describe('registerFlowModel (azureml)', () => {
       `LocalUpload/${first.contentHash}/web-classification/classify.py`,
       `LocalUpload/${first.contentHash}/web-classification/flow.dag.yaml`
     ]);
-    // The tag filter reached the service as the SDK sends it.
-    expect(fake.requestsTo(/\/models\/web-classification\/versions$/, 'GET').map((r) => r.query.tags)).toContain(`content_hash=${first.contentHash}`);
 
     const again = await registerFlowModel({ workspace, flowDir: dir, modelName: 'web-classification', log });
     expect(again).toMatchObject({ modelVersion: '1', created: false, modelId: first.modelId });
+    // The tag filter reached the service as the SDK sends it.
+    expect(fake.requestsTo(/\/models\/web-classification\/versions$/, 'GET').map((r) => r.query.tags)).toContain(`content_hash=${first.contentHash}`);
     expect(log.lines.some((l) => /already in workspaceblobstore/.test(l))).toBe(true);
     expect(fake.requestsTo('/models/web-classification/versions/', 'PUT')).toHaveLength(1);
 
