@@ -28,7 +28,7 @@ function parseKeyValuesOrYaml(text: string | string[], field: string, what: stri
   }
   let value: unknown;
   try {
-    value = parseYaml(lines.join('\n'));
+    value = parseYaml(Array.isArray(text) ? text.join('\n') : text);
   } catch (error) {
     throw new UserError(`Invalid ${what}: ${(error as Error).message.split('\n')[0]}. Use YAML (\`key: value\`) or one \`key=value\` a line.`, { field, code: 'ValidationError' });
   }
