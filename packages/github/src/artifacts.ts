@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Log } from '@llmops/common';
-import type { Octokit } from './context.js';
+import { type Octokit, readRunContext } from './context.js';
+import { actionLog } from './log.js';
 import { httpStatus, permissionsBlock } from './permissions.js';
 
 export interface UploadedArtifact {
@@ -20,9 +21,9 @@ export async function uploadArtifact(
   name: string,
   files: string[],
   rootDir: string,
-  options: { retentionDays?: number; log: Log }
+  options: { retentionDays?: number; log?: Log } = {}
 ): Promise<UploadedArtifact | undefined> {
-  const { log } = options;
+  const log = options.log ?? actionLog();
   if (!process.env.ACTIONS_RUNTIME_TOKEN || !process.env.ACTIONS_RESULTS_URL) {
     log.warning(`Artifact '${name}' was not uploaded: this step is not running on a GitHub Actions runner (ACTIONS_RUNTIME_TOKEN is unset).`);
     return undefined;
@@ -41,8 +42,9 @@ export async function uploadArtifact(
 
 export interface BaselineArtifactRequest {
   octokit: Octokit;
-  owner: string;
-  repo: string;
+  /** Default: this repository (GITHUB_REPOSITORY). */
+  owner?: string;
+  repo?: string;
   /** Artifact name, as uploaded by the default-branch run. */
   name: string;
   token: string;
@@ -54,7 +56,7 @@ export interface BaselineArtifactRequest {
   currentRunId?: number;
   /** Where to extract it; defaults to a new temporary folder. */
   path?: string;
-  log: Log;
+  log?: Log;
   /** How many recent successful runs to search for the artifact. */
   searchRuns?: number;
 }
@@ -78,9 +80,13 @@ export interface BaselineArtifact {
  * at GITHUB_API_URL and follows its redirect to blob storage.
  */
 export async function downloadBaselineArtifact(request: BaselineArtifactRequest): Promise<BaselineArtifact | undefined> {
-  const { octokit, owner, repo, name, log } = request;
+  const { octokit, name } = request;
+  const log = request.log ?? actionLog();
+  const here = request.owner && request.repo ? undefined : readRunContext();
+  const owner = request.owner ?? here!.owner;
+  const repo = request.repo ?? here!.repo;
   try {
-    const workflow = request.workflow ?? (await currentWorkflowId(request));
+    const workflow = request.workflow ?? (await currentWorkflowId(octokit, owner, repo, request.currentRunId));
     if (workflow === undefined) {
       log.warning(`No baseline: could not tell which workflow this run belongs to (GITHUB_WORKFLOW_REF and GITHUB_RUN_ID are unset).`);
       return undefined;
@@ -134,12 +140,8 @@ export async function downloadBaselineArtifact(request: BaselineArtifactRequest)
   }
 }
 
-async function currentWorkflowId(request: BaselineArtifactRequest): Promise<number | undefined> {
-  if (!request.currentRunId) return undefined;
-  const { data } = await request.octokit.rest.actions.getWorkflowRun({
-    owner: request.owner,
-    repo: request.repo,
-    run_id: request.currentRunId
-  });
+async function currentWorkflowId(octokit: Octokit, owner: string, repo: string, runId: number | undefined): Promise<number | undefined> {
+  if (!runId) return undefined;
+  const { data } = await octokit.rest.actions.getWorkflowRun({ owner, repo, run_id: runId });
   return data.workflow_id;
 }
