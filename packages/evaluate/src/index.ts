@@ -2,6 +2,7 @@ export * from './metrics-file.js';
 export * from './details-file.js';
 export * from './builtin.js';
 export * from './line-values.js';
+export * from './score-run.js';
 export * from './thresholds.js';
 export * from './gate.js';
 export * from './markdown.js';

@@ -56,6 +56,8 @@ export interface ResolvedLines {
   runName?: string;
   /** Lines without an output (failed or never finished). */
   failedLines: number[];
+  /** Lines left out because the data file has no row for them (worth a warning). */
+  unmatchedLines: number[];
   /** Torn or malformed lines skipped in the run's own files. */
   skippedRecords: number;
 }
@@ -85,7 +87,13 @@ export async function resolveLineValues(options: ResolveLineValuesOptions): Prom
   let dataShown = dataPath;
   if (needsData && dataPath) {
     const full = isAbsolute(dataPath) ? dataPath : resolve(cwd, dataPath);
-    data = keyByLine(await loadDataRows(full, dataPath));
+    const rows = await loadDataRows(full, dataPath);
+    data = keyByLine(rows);
+    // As Prompt flow's join: a source without line_number is matched by position, so its length must match.
+    const positional = !rows.every((r) => Number.isInteger(numericValue(r.line_number)));
+    if (positional && record?.total !== undefined && rows.length !== record.total) {
+      throw new UserError(`data file '${dataPath}' has ${rows.length} row${rows.length === 1 ? '' : 's'} but the run has ${record.total} lines; give the data file the run was made from`, { field: options.fields?.dataFile ?? 'data', file: dataPath, code: 'InputMappingError' });
+    }
   }
 
   const outputsByLine = keyByLine(outputs?.rows ?? []);
@@ -104,7 +112,13 @@ export async function resolveLineValues(options: ResolveLineValuesOptions): Prom
 
   const lines: LinePrediction[] = [];
   const failedLines: number[] = [];
+  const unmatchedLines: number[] = [];
   for (const n of lineNumbers) {
+    // A line with no data row has no ground truth; Prompt flow's join drops such lines too.
+    if (data && [predictionRef, truthRef].some((r) => r.source === 'data') && !data.has(n)) {
+      unmatchedLines.push(n);
+      continue;
+    }
     const output = outputsByLine.get(n);
     const artifact = artifacts.get(n);
     // output.jsonl holds completed lines only: no output means the line failed.
@@ -126,6 +140,7 @@ export async function resolveLineValues(options: ResolveLineValuesOptions): Prom
   const result: ResolvedLines = {
     lines,
     failedLines,
+    unmatchedLines,
     skippedRecords: (outputs?.skipped ?? 0) + (inputs?.skipped ?? 0)
   };
   if (record?.name) result.runName = record.name;

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { UserError } from '@llmops/common';
-import { computeBuiltinMetrics, loadDataRows, parseValueReference, resolveLineValues } from '../src/index.js';
+import { computeBuiltinMetrics, detailsFileFor, loadDataRows, parseValueReference, resolveLineValues, scoreRunWithBuiltins, writeEvaluationDetails } from '../src/index.js';
+import { readFile } from 'node:fs/promises';
 
 let root: string;
 const run = () => join(root, 'runs', 'web_1');
@@ -45,6 +46,7 @@ describe('resolveLineValues', () => {
     expect(resolved.runName).toBe('web_1');
     expect(resolved.failedLines).toEqual([1]);
     expect(resolved.skippedRecords).toBe(1);
+    expect(resolved.unmatchedLines).toEqual([]);
     expect(resolved.lines).toEqual([
       { lineNumber: 0, prediction: 'App', truth: 'App', inputs: { url: 'https://a' } },
       { lineNumber: 1, prediction: undefined, truth: 'Academic', failed: true, error: 'Connection timed out', inputs: { url: 'https://b' } },
@@ -68,6 +70,16 @@ describe('resolveLineValues', () => {
     expect([e.message, e.field]).toEqual(["'${data.truth}': data file 'data/data.jsonl' has no column 'truth'; columns: url, answer", 'ground-truth']);
   });
 
+  test('data matched by position must have one row per line; rows keyed by line_number may leave lines out', async () => {
+    await writeFile(join(root, 'data', 'short.csv'), 'answer\nApp\n');
+    const e = await userError(resolveLineValues({ runDir: run(), prediction: '${run.outputs.category}', groundTruth: '${data.answer}', dataFile: 'data/short.csv', cwd: root }));
+    expect([e.message, e.code]).toEqual(["data file 'data/short.csv' has 1 row but the run has 4 lines; give the data file the run was made from", 'InputMappingError']);
+    await writeFile(join(root, 'data', 'keyed.jsonl'), '{"line_number": 0, "answer": "App"}\n{"line_number": 3, "answer": "App"}\n');
+    const resolved = await resolveLineValues({ runDir: run(), prediction: '${run.outputs.category}', groundTruth: '${data.answer}', dataFile: 'data/keyed.jsonl', cwd: root });
+    expect(resolved.lines.map((l) => [l.lineNumber, l.truth])).toEqual([[0, 'App'], [3, 'App']]);
+    expect(resolved.unmatchedLines).toEqual([1, 2]);
+  });
+
   test('bad references and non-runs are UserErrors', async () => {
     expect(() => parseValueReference('category', 'prediction')).toThrow("'category' is not a reference; write ${run.outputs.<column>}, ${run.inputs.<column>} or ${data.<column>}, e.g. ${run.outputs.category}");
     expect(parseValueReference(' ${data.a.b} ', 'x')).toEqual({ source: 'data', column: 'a.b', text: '${data.a.b}' });
@@ -83,6 +95,23 @@ describe('resolveLineValues', () => {
     const resolved = await resolveLineValues({ runDir: dir, prediction: '${run.outputs.category}', groundTruth: '${data.answer}' });
     expect(resolved.failedLines).toEqual([0, 1, 2, 3]);
     expect(resolved.lines[0]).toEqual({ lineNumber: 0, prediction: undefined, truth: 'App', failed: true, error: 'no output for this line', inputs: { url: 'https://a', answer: 'App' } });
+  });
+});
+
+describe('scoreRunWithBuiltins', () => {
+  test('scores a run directory and writes the details next to the metrics file', async () => {
+    const scored = await scoreRunWithBuiltins({ runDir: run(), prediction: '${run.outputs.category}', groundTruth: '${data.answer}', metrics: ['accuracy', 'confusion_matrix'], cwd: root });
+    expect(scored.flat).toEqual({ accuracy: 0.5 });
+    expect([scored.runName, scored.failedLines, scored.unmatchedLines, scored.skippedRecords]).toEqual(['web_1', [1], [], 1]);
+    const strict = await scoreRunWithBuiltins({ runDir: run(), prediction: '${run.outputs.category}', groundTruth: '${data.answer}', metrics: ['accuracy'], normalize: false, cwd: root });
+    expect(strict.flat).toEqual({ accuracy: 0.25 });
+
+    const file = detailsFileFor(join(root, 'out', 'metrics.json'));
+    expect(file).toBe(join(root, 'out', 'metrics.details.json'));
+    await writeEvaluationDetails(file, scored.details);
+    const written = JSON.parse(await readFile(file, 'utf8'));
+    expect(written.confusionMatrix).toEqual({ labels: ['academic', 'app', 'channel', 'profile'], columns: ['academic', 'app', 'channel', 'profile', '(failed)'], matrix: [[0, 0, 0, 0, 1], [0, 1, 0, 0, 0], [0, 0, 1, 0, 0], [0, 1, 0, 0, 0]] });
+    expect(written.lines[1]).toEqual({ lineNumber: 1, prediction: null, truth: 'Academic', predictedLabel: '(failed)', trueLabel: 'academic', correct: false, failed: true, error: 'Connection timed out', inputs: { url: 'https://b' } });
   });
 });
 
