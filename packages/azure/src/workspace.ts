@@ -126,6 +126,16 @@ export class WorkspaceClient implements WorkspaceRef {
    * `maxWaitMs`. A terminal `Failed`/`Canceled` rejects with the service's error.
    */
   async poll<T>(what: string, begin: (arm: Arm, resourceGroup: string, workspace: string, options: { updateIntervalInMs: number }) => Promise<LroPoller<T>>): Promise<T> {
+    try {
+      return await this.pollOnce(what, begin);
+    } catch (error) {
+      // core-lro reports a Failed/Canceled operation as a plain Error: say which one failed.
+      if (error instanceof UserError || isRestError(error) || !(error instanceof Error) || error.message.startsWith(what)) throw error;
+      throw new Error(`${what} failed in ${this.describe()}: ${error.message}`, { cause: error });
+    }
+  }
+
+  private async pollOnce<T>(what: string, begin: (arm: Arm, resourceGroup: string, workspace: string, options: { updateIntervalInMs: number }) => Promise<LroPoller<T>>): Promise<T> {
     return this.withRetry(what, async () => {
       const poller = await begin(this.arm, this.resourceGroup, this.workspace, { updateIntervalInMs: this.pollIntervalMs });
       let timer: NodeJS.Timeout | undefined;
