@@ -83,6 +83,8 @@ export class PythonPool {
         return reply.value as PythonToolMeta;
       });
       this.metaCache.set(key, meta);
+      // A failed load is asked again next time (the file may have been fixed, or a worker crashed).
+      meta.catch(() => this.metaCache.delete(key));
     }
     return meta;
   }
@@ -191,6 +193,7 @@ export class PythonPool {
   /** A dead worker leaves the pool; a queued call gets a fresh one in its place. */
   private onWorkerExit(worker: PythonWorker): void {
     if (!this.workers.delete(worker)) return;
+    this.log.debug(`python worker ${worker.pid ?? '?'} is gone; ${this.workers.size} left`);
     const i = this.idle.indexOf(worker);
     if (i >= 0) this.idle.splice(i, 1);
     if (this.closed || this.waiters.length === 0) return;

@@ -105,6 +105,7 @@ export class PythonWorker {
     if (this.exited) return;
     if (this.killReason === undefined) this.killReason = reason ?? new Error('The Python worker was stopped.');
     this.rejectAll(this.killReason);
+    this.setReferenced(true); // keep the loop alive until its exit is seen, so `done` settles
     this.child.kill('SIGKILL');
   }
 
