@@ -7,7 +7,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { formatFloat, isPlainObject, isPyFloat, pyStr } from '../py/pyvalue.js';
+import { dumpsPy } from '../py/pyjson.js';
+import { isPlainObject, pyStr } from '../py/pyvalue.js';
 import type { LoadContext } from './context.js';
 
 export function environmentVariables(ctx: LoadContext, value: unknown): Record<string, string> {
@@ -28,29 +29,9 @@ export function environmentVariables(ctx: LoadContext, value: unknown): Record<s
   return out;
 }
 
-/** Python's `json.dumps(v)` with its defaults: `", "` and `": "` separators, ASCII-only output. */
+/** Python's `json.dumps(v)` with its defaults (ASCII-only output). */
 export function pyJsonDumps(value: unknown): string {
-  if (value === null || value === undefined) return 'null';
-  if (value === true) return 'true';
-  if (value === false) return 'false';
-  if (isPyFloat(value)) return floatToken(value.value);
-  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : floatToken(value);
-  if (typeof value === 'bigint') return value.toString();
-  if (typeof value === 'string') return asciiJsonString(value);
-  if (Array.isArray(value)) return `[${value.map(pyJsonDumps).join(', ')}]`;
-  if (isPlainObject(value)) return `{${Object.entries(value).map(([k, v]) => `${asciiJsonString(k)}: ${pyJsonDumps(v)}`).join(', ')}}`;
-  return asciiJsonString(String(value));
-}
-
-function floatToken(n: number): string {
-  if (Number.isNaN(n)) return 'NaN';
-  if (n === Infinity) return 'Infinity';
-  if (n === -Infinity) return '-Infinity';
-  return formatFloat(n);
-}
-
-function asciiJsonString(s: string): string {
-  return JSON.stringify(s).replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return dumpsPy(value, { ensureAscii: true });
 }
 
 /** The `.env` format: `KEY=VALUE` lines, optional `export`, `#` comments, single (raw) or double (escaped) quotes. */

@@ -1,18 +1,6 @@
 /**
- * `json.loads` for flow inputs of type list/object. Python keeps `1.0` a float
- * and accepts NaN/Infinity; the shared Python-JSON parser provides that.
+ * `json.loads` for flow inputs of type list/object: the shared Python-JSON
+ * parser keeps `1.0` a float, accepts NaN/Infinity, and raises Python's
+ * JSONDecodeError messages (`Expecting value: line 1 column 1 (char 0)`).
  */
-export class JsonDecodeError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'JSONDecodeError';
-  }
-}
-
-export function jsonLoads(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (error) {
-    throw new JsonDecodeError(error instanceof Error ? error.message : String(error));
-  }
-}
+export { parsePyJson as jsonLoads } from '../py/pyjson.js';

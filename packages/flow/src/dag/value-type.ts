@@ -4,7 +4,7 @@
  * (defaults for absent keys, then conversion). A bad input fails its line
  * with Prompt flow's InputNotFound / InputTypeError / InputParseError message.
  */
-import { isPlainObject, isPyFloat, pyFloat, pyStr } from '../py/pyvalue.js';
+import { isPlainObject, isPyFloat, pyFloat, pyRepr, pyStr } from '../py/pyvalue.js';
 import { LineError } from './errors.js';
 import { jsonLoads } from './json-loads.js';
 import type { Flow, ValueTypeName } from './model.js';
@@ -30,12 +30,12 @@ export function parseValueType(type: ValueTypeName, value: unknown): unknown {
     case 'bool':
       if (typeof value === 'boolean') return value;
       if (typeof value === 'string' && ['true', 'false'].includes(value.toLowerCase())) return value.toLowerCase() === 'true';
-      throw new ValueTypeError('ValueError', `Invalid boolean value ${reprForError(value)}`);
+      throw new ValueTypeError('ValueError', `Invalid boolean value ${pyRepr(value)}`);
     case 'string':
       return pyStr(value);
     case 'list': {
       const parsed = typeof value === 'string' ? decodeJson(value) : value;
-      if (!Array.isArray(parsed)) throw new ValueTypeError('ValueError', `Invalid list value ${reprForError(parsed)}`);
+      if (!Array.isArray(parsed)) throw new ValueTypeError('ValueError', `Invalid list value ${pyRepr(parsed)}`);
       return parsed;
     }
     case 'object':
@@ -60,10 +60,6 @@ function decodeJson(text: string): unknown {
   }
 }
 
-function reprForError(value: unknown): string {
-  return typeof value === 'string' ? `'${value}'` : pyStr(value);
-}
-
 /** Python's `int(v)`: ints kept, floats truncated, strings parsed as base-10 integer literals. */
 function pyInt(value: unknown): number | bigint {
   if (typeof value === 'boolean') return value ? 1 : 0;
@@ -78,7 +74,7 @@ function pyInt(value: unknown): number | bigint {
   if (typeof value === 'string') {
     const text = value.normalize('NFKC').trim();
     if (!/^[+-]?[0-9]+(_[0-9]+)*$/.test(text)) {
-      throw new ValueTypeError('ValueError', `invalid literal for int() with base 10: ${pyReprString(value)}`);
+      throw new ValueTypeError('ValueError', `invalid literal for int() with base 10: ${pyRepr(value)}`);
     }
     const big = BigInt(text.replace(/_/g, ''));
     return big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;
@@ -98,14 +94,10 @@ function pyFloatValue(value: unknown): number {
     if (special) return special[2]!.toLowerCase() === 'nan' ? NaN : special[1] === '-' ? -Infinity : Infinity;
     const digits = '[0-9](?:_?[0-9])*';
     const number = new RegExp(`^[+-]?(?:${digits}(?:\\.(?:${digits})?)?|\\.${digits})(?:[eE][+-]?${digits})?$`);
-    if (!number.test(text)) throw new ValueTypeError('ValueError', `could not convert string to float: ${pyReprString(value)}`);
+    if (!number.test(text)) throw new ValueTypeError('ValueError', `could not convert string to float: ${pyRepr(value)}`);
     return Number(text.replace(/_/g, ''));
   }
   throw new ValueTypeError('TypeError', `float() argument must be a string or a real number, not '${pyTypeName(value)}'`);
-}
-
-function pyReprString(s: string): string {
-  return s.includes("'") && !s.includes('"') ? `"${s}"` : `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
 function pyTypeName(value: unknown): string {
