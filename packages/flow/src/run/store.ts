@@ -5,8 +5,8 @@
  * line's node records) are the journal a resume or `finalize()` rebuilds from.
  */
 import { existsSync } from 'node:fs';
-import { appendFile, cp, mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
-import { basename, join, resolve, sep } from 'node:path';
+import { appendFile, copyFile, mkdir, readFile, readdir, rename, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { UserError } from '@llmops/common';
 import { pyFloat } from '../py/pyvalue.js';
 import { fillMissingKeys } from '../batch/data.js';
@@ -331,17 +331,9 @@ async function writeSnapshot(dir: string, options: OpenRunOptions): Promise<void
   const snapshot = join(dir, 'snapshot');
   const runsDir = resolve(options.runsDir);
   const inside = (path: string, parent: string) => path === parent || path.startsWith(parent + sep);
-  await cp(flowDir, snapshot, {
-    recursive: true,
-    force: true,
-    filter: (source) => {
-      const path = resolve(source);
-      if (path === flowDir) return true;
-      if (SNAPSHOT_EXCLUDES.has(basename(path))) return false;
-      // A runs-dir inside the flow directory would copy itself forever.
-      return !inside(path, runsDir) && !inside(path, dir);
-    }
-  });
+  // fs.cp refuses a destination inside its source even with a filter, and a runs-dir
+  // inside the flow directory is common (`.llmops/runs`): copy the tree ourselves.
+  await copyTree(flowDir, snapshot, (path) => !SNAPSHOT_EXCLUDES.has(basename(path)) && !inside(path, runsDir) && !inside(path, dir));
   for (const include of options.additionalIncludes ?? []) {
     const source = resolve(flowDir, include);
     if (!existsSync(source)) {
@@ -351,9 +343,24 @@ async function writeSnapshot(dir: string, options: OpenRunOptions): Promise<void
         code: 'FlowValidationError'
       });
     }
-    await cp(source, join(snapshot, basename(source)), { recursive: true, force: true });
+    await copyTree(source, join(snapshot, basename(source)), () => true);
   }
   await writeFile(join(snapshot, options.flowFileName ?? 'flow.dag.yaml'), options.flowYaml);
+}
+
+/** Copy a file or directory tree (following symlinks), keeping only paths `keep` accepts. */
+async function copyTree(source: string, target: string, keep: (path: string) => boolean): Promise<void> {
+  const info = await stat(source);
+  if (!info.isDirectory()) {
+    await mkdir(dirname(target), { recursive: true });
+    await copyFile(source, target);
+    return;
+  }
+  await mkdir(target, { recursive: true });
+  for (const entry of await readdir(source)) {
+    const path = join(source, entry);
+    if (keep(path)) await copyTree(path, join(target, entry), keep);
+  }
 }
 
 /** Rebuild every recorded line (completed or failed) from `flow_artifacts/` and `node_artifacts/`. */
