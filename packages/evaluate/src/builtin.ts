@@ -33,6 +33,9 @@ import { setMetric, type Metrics } from './metrics-file.js';
 export const BUILTIN_METRICS = ['accuracy', 'precision', 'recall', 'f1', 'confusion_matrix', 'exact_match'] as const;
 export type BuiltinMetricName = (typeof BUILTIN_METRICS)[number];
 
+/** Above this many classes there is no confusion matrix (its size grows with the square). */
+export const MAX_MATRIX_CLASSES = 50;
+
 /** The predicted label shown for a failed line. */
 export const FAILED_LABEL = '(failed)';
 
@@ -85,7 +88,8 @@ export interface ConfusionMatrix {
 export interface BuiltinDetails {
   normalize: boolean;
   counts: { total: number; correct: number; failed: number };
-  confusionMatrix: ConfusionMatrix;
+  /** Left out above MAX_MATRIX_CLASSES classes (free-text answers), where it means nothing. */
+  confusionMatrix?: ConfusionMatrix;
   perClass: ClassScores[];
   lines: LineResult[];
 }
@@ -127,7 +131,7 @@ export function computeBuiltinMetrics(options: { predictions: LinePrediction[]; 
   });
 
   const classes = sortedUnique([...lines.map((l) => l.trueLabel), ...lines.filter((l) => !l.failed).map((l) => l.predictedLabel)]);
-  const perClass = classes.map((label) => scoreClass(label, lines));
+  const perClass = scoreClasses(classes, lines);
   const total = lines.length;
   const correct = lines.filter((l) => l.correct).length;
   const failedCount = lines.filter((l) => l.failed).length;
@@ -155,24 +159,31 @@ export function computeBuiltinMetrics(options: { predictions: LinePrediction[]; 
     details: {
       normalize,
       counts: { total, correct, failed: failedCount },
-      confusionMatrix: confusionMatrix(classes, lines, failedCount > 0),
+      confusionMatrix: classes.length <= MAX_MATRIX_CLASSES ? confusionMatrix(classes, lines, failedCount > 0) : undefined,
       perClass,
       lines
     }
   };
 }
 
-function scoreClass(label: string, lines: LineResult[]): ClassScores {
-  let tp = 0, fp = 0, fn = 0, support = 0;
+/** Per-class scores in one pass over the lines (free-text answers can make thousands of classes). */
+function scoreClasses(classes: string[], lines: LineResult[]): ClassScores[] {
+  const tp = new Map<string, number>();
+  const predicted = new Map<string, number>();
+  const actual = new Map<string, number>();
+  const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
   for (const l of lines) {
-    const isTrue = l.trueLabel === label;
-    const isPredicted = !l.failed && l.predictedLabel === label;
-    if (isTrue) support++;
-    if (isTrue && isPredicted) tp++;
-    else if (isPredicted) fp++;
-    else if (isTrue) fn++;
+    bump(actual, l.trueLabel);
+    if (!l.failed) bump(predicted, l.predictedLabel);
+    if (l.correct) bump(tp, l.trueLabel);
   }
-  return { label, precision: ratio(tp, tp + fp), recall: ratio(tp, tp + fn), f1: ratio(2 * tp, 2 * tp + fp + fn), support };
+  return classes.map((label) => {
+    const t = tp.get(label) ?? 0;
+    const fp = (predicted.get(label) ?? 0) - t;
+    const support = actual.get(label) ?? 0;
+    const fn = support - t;
+    return { label, precision: ratio(t, t + fp), recall: ratio(t, t + fn), f1: ratio(2 * t, 2 * t + fp + fn), support };
+  });
 }
 
 function poolCounts(classes: string[], lines: LineResult[]): { tp: number; fp: number; fn: number } {

@@ -9,7 +9,7 @@
  * metric's direction (see `metricDirection`).
  */
 import { pyStr } from '@llmops/flow';
-import { FAILED_LABEL, worstLines as pickWorstLines, type BuiltinDetails, type LineResult } from './builtin.js';
+import { FAILED_LABEL, worstLines as pickWorstLines, type BuiltinDetails, type ConfusionMatrix, type LineResult } from './builtin.js';
 import { formatNumber, metricDirection, type GateCheck, type GateResult, type MetricDirection } from './gate.js';
 import { code, escapeCell, table } from './markdown.js';
 import type { Metrics } from './metrics-file.js';
@@ -43,6 +43,7 @@ export function formatDelta(current: number, baseline: number, direction: Metric
 }
 
 const PER_CLASS_KEY = /^(precision|recall|f1)\./;
+const MAX_PER_CLASS_ROWS = 50;
 
 export function renderEvaluationReport(options: EvaluationReportOptions): string {
   const { metrics, baseline, details } = options;
@@ -75,7 +76,7 @@ export function renderEvaluationReport(options: EvaluationReportOptions): string
   if (options.runUrl) out.push(`[Workflow run](${options.runUrl})`, '');
 
   if (details && details.perClass.length > 0) {
-    out.push(...renderConfusionMatrix(details), '');
+    if (details.confusionMatrix) out.push(...renderConfusionMatrix(details.confusionMatrix, details.normalize), '');
     out.push(...renderPerClass(details, baseline?.metrics), '');
   }
   const limit = options.worstLines ?? 10;
@@ -83,9 +84,8 @@ export function renderEvaluationReport(options: EvaluationReportOptions): string
   return `${out.join('\n').trimEnd()}\n`;
 }
 
-function renderConfusionMatrix(details: BuiltinDetails): string[] {
-  const { labels, columns, matrix } = details.confusionMatrix;
-  const how = details.normalize ? ' Labels are compared after trimming and lowercasing.' : '';
+function renderConfusionMatrix({ labels, columns, matrix }: ConfusionMatrix, normalize: boolean): string[] {
+  const how = normalize ? ' Labels are compared after trimming and lowercasing.' : '';
   const rows = labels.map((label, i) => [`**${labelCell(label)}**`, ...matrix[i]!.map((n) => String(n))]);
   return [
     '### Confusion matrix',
@@ -101,8 +101,13 @@ function renderPerClass(details: BuiltinDetails, baseline: Metrics | undefined):
     const base = baseline?.[`${kind}.${label}`];
     return base === undefined ? formatNumber(value) : `${formatNumber(value)} (${formatDelta(value, base, 'higher').replace(/ \((better|worse)\)$/, '')})`;
   };
-  const rows = details.perClass.map((c) => [labelCell(c.label), cell('precision', c.label, c.precision), cell('recall', c.label, c.recall), cell('f1', c.label, c.f1), String(c.support)]);
-  return ['### Per class', '', table(['Class', 'Precision', 'Recall', 'F1', 'Support'], rows, ['left', 'right', 'right', 'right', 'right'])];
+  // Many classes (free-text answers): the most frequent ones, ties by label order.
+  const shown = details.perClass.length <= MAX_PER_CLASS_ROWS
+    ? details.perClass
+    : [...details.perClass].sort((a, b) => b.support - a.support).slice(0, MAX_PER_CLASS_ROWS);
+  const rows = shown.map((c) => [labelCell(c.label), cell('precision', c.label, c.precision), cell('recall', c.label, c.recall), cell('f1', c.label, c.f1), String(c.support)]);
+  const heading = shown.length < details.perClass.length ? `### Per class (${shown.length} most frequent of ${details.perClass.length})` : '### Per class';
+  return [heading, '', table(['Class', 'Precision', 'Recall', 'F1', 'Support'], rows, ['left', 'right', 'right', 'right', 'right'])];
 }
 
 function renderWorstLines(lines: readonly LineResult[], limit: number): string[] {

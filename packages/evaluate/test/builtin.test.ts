@@ -182,3 +182,15 @@ describe('parseMetricList', () => {
     try { parseMetricList('bleu', 'metrics'); } catch (e) { expect((e as UserError).field).toBe('metrics'); }
   });
 });
+
+describe('many classes (free-text answers)', () => {
+  test('scores stay linear; no confusion matrix above the class limit', () => {
+    const predictions = Array.from({ length: 20000 }, (_, i) => ({ lineNumber: i, prediction: `answer ${i % 7 ? i : i + 1}`, truth: `answer ${i}` }));
+    const started = Date.now();
+    const r = computeBuiltinMetrics({ predictions, metrics: ['accuracy', 'exact_match', 'f1'], normalize: true });
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(r.details.confusionMatrix).toBeUndefined();
+    expect(r.details.perClass.length).toBeGreaterThan(20000);
+    expect(r.flat.accuracy).toBeCloseTo(17142 / 20000, 12);
+  });
+});

@@ -196,3 +196,12 @@ describe('fitMarkdown', () => {
     expect(() => fitMarkdown('x'.repeat(100), 10, 'a pointer that is far too long')).toThrow('fitMarkdown: the pointer alone is larger than 10 bytes');
   });
 });
+
+test('many classes: no confusion matrix, the most frequent classes only', () => {
+  const predictions = Array.from({ length: 120 }, (_, i) => ({ lineNumber: i, prediction: `p${i}`, truth: i < 20 ? 'common' : `t${i}` }));
+  const { flat, details } = computeBuiltinMetrics({ predictions, metrics: ['accuracy'], normalize: true });
+  const report = renderEvaluationReport({ runName: 'r', metrics: flat, details, worstLines: 0 });
+  expect(report).not.toContain('### Confusion matrix');
+  expect(report).toContain('### Per class (50 most frequent of 220)');
+  expect(report).toContain('\n| common | 0 | 0 | 0 | 20 |\n');
+});
