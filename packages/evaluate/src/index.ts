@@ -7,5 +7,4 @@ export * from './thresholds.js';
 export * from './gate.js';
 export * from './markdown.js';
 export * from './report.js';
-export { parsePyJson, PyJsonSyntaxError } from './pyjson.js';
 export { loadDataRows, type Row } from './data-file.js';

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { UserError } from '@llmops/common';
 import { PyFloat } from '@llmops/flow';
-import { loadMetrics, mergeMetrics, metricsOutputJson, parsePyJson, pyFloatOfString, stringifyMetrics, writeMetrics } from '../src/index.js';
+import { loadMetrics, mergeMetrics, metricsOutputJson, pyFloatOfString, stringifyMetrics, writeMetrics } from '../src/index.js';
+import { parsePyJson } from '../src/pyjson.js';
 
 let dir: string;
 beforeAll(async () => {

@@ -202,6 +202,6 @@ test('many classes: no confusion matrix, the most frequent classes only', () => 
   const { flat, details } = computeBuiltinMetrics({ predictions, metrics: ['accuracy'], normalize: true });
   const report = renderEvaluationReport({ runName: 'r', metrics: flat, details, worstLines: 0 });
   expect(report).not.toContain('### Confusion matrix');
-  expect(report).toContain('### Per class (50 most frequent of 220)');
+  expect(report).toContain('### Per class (50 most frequent of 221)');
   expect(report).toContain('\n| common | 0 | 0 | 0 | 20 |\n');
 });
