@@ -9,7 +9,7 @@ import { basename, extname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { UserError, silentLog, type Log } from '@llmops/common';
 import { PyFloat, isPlainObject } from '../py/pyvalue.js';
-import { parsePyJson } from '../run/pyjson-fallback.js';
+import { parsePyJson } from '../py/pyjson.js';
 import { parseDelimited } from './csv.js';
 
 export type Row = Record<string, unknown>;

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { UserError } from '@llmops/common';
 import { readJsonlSync, type Row } from '../batch/data.js';
-import { parsePyJson } from './pyjson-fallback.js';
+import { parsePyJson } from '../py/pyjson.js';
 import type { RunRecord } from './types.js';
 
 export interface RunHandle {

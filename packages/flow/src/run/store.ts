@@ -9,8 +9,7 @@ import { appendFile, copyFile, mkdir, readFile, readdir, rename, stat, writeFile
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { UserError } from '@llmops/common';
 import { pyFloat } from '../py/pyvalue.js';
-import { fillMissingKeys } from '../batch/data.js';
-import { dumpsPandasRecord, dumpsPy, parsePyJson } from './pyjson-fallback.js';
+import { dumpsPandasRecords, dumpsPy, parsePyJson } from '../py/pyjson.js';
 import { formatDisplayName } from './names.js';
 import {
   LOCAL_STORAGE_BATCH_SIZE,
@@ -280,8 +279,7 @@ function withLineNumber(output: Record<string, unknown>, lineNumber: number): Re
 
 /** Pandas `to_json(orient="records", lines=True)` of a table built from these rows (missing cells → null). */
 function pandasLines(rows: Record<string, unknown>[]): string {
-  if (rows.length === 0) return '';
-  return fillMissingKeys(rows).map((row) => `${dumpsPandasRecord(row)}\n`).join('');
+  return dumpsPandasRecords(rows);
 }
 
 function nodeStatusCounts(lines: LineResult[], aggregationNodes: NodeRunResult[]): Record<string, number> {
