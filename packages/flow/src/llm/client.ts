@@ -48,6 +48,19 @@ export interface LlmClientOptions {
   log?: Log;
 }
 
+/**
+ * The SDK recognises timeouts by `instanceof Error` + name AbortError. An error
+ * from another realm (fetch's DOMException under a VM context, as in jest)
+ * would lose its name there, so it is rebuilt as this realm's Error.
+ */
+function sameRealmError(error: unknown): unknown {
+  if (error instanceof Error || typeof error !== 'object' || error === null) return error;
+  const e = error as { name?: string; message?: string; cause?: unknown };
+  const copy = new Error(e.message ?? String(error), { cause: e.cause });
+  if (e.name) copy.name = e.name;
+  return copy;
+}
+
 export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
@@ -164,7 +177,9 @@ export class LlmClient {
   /** One HTTP call. Error bodies are captured raw, to word errors as openai-python does. */
   private async callOnce(request: LlmRequest, captured: { body?: string }): Promise<LlmCachedResponse> {
     const capturingFetch: typeof fetch = async (input, init) => {
-      const response = await fetch(input, init);
+      const response = await fetch(input, init).catch((error: unknown) => {
+        throw sameRealmError(error);
+      });
       if (!response.ok) captured.body = await response.clone().text().catch(() => undefined);
       return response;
     };

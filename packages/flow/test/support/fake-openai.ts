@@ -206,7 +206,8 @@ function sendStream(res: ServerResponse, request: RecordedRequest, body: Record<
   res.end();
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Delays never keep the process alive after close(). */
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
 
 export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<FakeOpenAI> {
   const apiKey = options.apiKey ?? 'test-key';
