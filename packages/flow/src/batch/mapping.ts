@@ -182,8 +182,11 @@ function missingColumn(input: string, expression: string, pattern: string, sourc
   const column = pattern.slice(source.length + 1);
   const columns = availableColumns(sources.get(source)!);
   const where = source === 'data' && options.dataFile ? ` in ${options.dataFile}` : source === 'run.outputs' ? ' in the base run outputs' : '';
+  const implicit = options.columnMapping && Object.hasOwn(options.columnMapping, input)
+    ? ''
+    : ` (flow input '${input}' has no default, so it reads ${expression} unless column_mapping maps it)`;
   return new UserError(
-    `Column mapping for input '${input}' references ${expression}, but column '${column}' does not exist${where}. Available columns: ${columns.join(', ') || '(none)'}.`,
+    `Column mapping for input '${input}' references ${expression}, but column '${column}' does not exist${where}${implicit}. Available columns: ${columns.join(', ') || '(none)'}.`,
     { file, field, code: 'InputMappingError' }
   );
 }
