@@ -1,0 +1,8 @@
+import type { Command } from '../command.js';
+import { runCommand } from './run.js';
+import { showDetailsCommand, showMetricsCommand } from './show.js';
+
+/** Every `llmops` command, in the order `llmops --help` lists them. */
+export function commands(): Command[] {
+  return [runCommand, showMetricsCommand, showDetailsCommand];
+}

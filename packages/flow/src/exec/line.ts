@@ -1,0 +1,255 @@
+/**
+ * One line of a batch run: Prompt flow's FlowExecutor.exec_line for DAG flows.
+ * Nodes run as soon as their dependencies are done (completed or bypassed),
+ * up to `nodeConcurrency` at once; the first node failure fails the line and
+ * cancels the rest (`executor/_flow_nodes_scheduler.py`).
+ */
+import type { Flow, FlowNode, InputAssignment } from '../dag/model.js';
+import { coerceFlowInputs, resolvePropertyPath } from '../dag/index.js';
+import { pyEquals } from '../py/pyvalue.js';
+import { LineFailure, toErrorDict } from './errors.js';
+import { addUsage, ZERO_USAGE, type LineRunResult, type NodeRunResult, type PreparedNode, type TokenUsage } from './types.js';
+
+export interface LineOptions {
+  nodeConcurrency: number;
+  signal: AbortSignal;
+  onWarning?: (message: string) => void;
+}
+
+/** Node names an assignment depends on. */
+function referencedNode(assignment: InputAssignment | undefined): string | undefined {
+  return assignment?.kind === 'nodeOutput' ? assignment.node : undefined;
+}
+
+export function nodeDependencies(node: FlowNode): string[] {
+  const deps = new Set<string>();
+  for (const assignment of Object.values(node.inputs)) {
+    const dep = referencedNode(assignment);
+    if (dep) deps.add(dep);
+  }
+  const activateDep = referencedNode(node.activate?.when);
+  if (activateDep) deps.add(activateDep);
+  return [...deps];
+}
+
+/** Reads an assignment against the line's state; `undefined` node outputs never reach here. */
+function readAssignment(
+  assignment: InputAssignment,
+  flowInputs: Record<string, unknown>,
+  outputs: Map<string, unknown>
+): unknown {
+  switch (assignment.kind) {
+    case 'literal':
+      return assignment.value;
+    case 'flowInput':
+      return flowInputs[assignment.name];
+    case 'nodeOutput':
+      return resolvePropertyPath(outputs.get(assignment.node), assignment.path, assignment.node);
+  }
+}
+
+export class LineExecutor {
+  private readonly lineNodes: FlowNode[];
+
+  constructor(
+    private readonly flow: Flow,
+    private readonly prepared: Map<string, PreparedNode>
+  ) {
+    this.lineNodes = flow.nodes.filter((n) => !n.aggregation);
+  }
+
+  async run(lineNumber: number, mappedInputs: Record<string, unknown>, options: LineOptions): Promise<LineRunResult> {
+    const startTime = new Date();
+    const nodeRuns: NodeRunResult[] = [];
+    let inputs = mappedInputs;
+    let usage: TokenUsage = ZERO_USAGE;
+    try {
+      inputs = coerceFlowInputs(this.flow, mappedInputs, lineNumber);
+      const state = await this.runNodes(lineNumber, inputs, options, nodeRuns);
+      for (const run of nodeRuns) usage = addUsage(usage, run.usage);
+      const output = this.extractOutputs(inputs, state, options.onWarning);
+      return { lineNumber, inputs, status: 'Completed', output, startTime, endTime: new Date(), nodeRuns, usage };
+    } catch (error) {
+      for (const run of nodeRuns) usage = addUsage(usage, run.usage);
+      return {
+        lineNumber,
+        inputs,
+        status: 'Failed',
+        error: toErrorDict(options.signal.aborted && options.signal.reason instanceof LineFailure ? options.signal.reason : error),
+        startTime,
+        endTime: new Date(),
+        nodeRuns,
+        usage
+      };
+    }
+  }
+
+  private async runNodes(
+    lineNumber: number,
+    flowInputs: Record<string, unknown>,
+    options: LineOptions,
+    nodeRuns: NodeRunResult[]
+  ): Promise<{ outputs: Map<string, unknown>; bypassed: Set<string> }> {
+    const outputs = new Map<string, unknown>();
+    const bypassed = new Set<string>();
+    const done = new Set<string>();
+    const waiting = [...this.lineNodes];
+    const running = new Map<string, Promise<void>>();
+    // Cancels the nodes still running when one fails or the line times out.
+    const cancel = new AbortController();
+    const onOuterAbort = () => cancel.abort(options.signal.reason);
+    options.signal.addEventListener('abort', onOuterAbort, { once: true });
+    const aborted = abortPromise(options.signal);
+    let failure: unknown;
+
+    try {
+      while (waiting.length > 0 || running.size > 0) {
+        if (options.signal.aborted) throw options.signal.reason;
+        for (let i = 0; i < waiting.length && running.size < options.nodeConcurrency; ) {
+          const node = waiting[i]!;
+          if (!nodeDependencies(node).every((d) => done.has(d))) {
+            i++;
+            continue;
+          }
+          waiting.splice(i, 1);
+          if (this.shouldBypass(node, flowInputs, outputs, bypassed)) {
+            const now = new Date();
+            bypassed.add(node.name);
+            outputs.set(node.name, null);
+            done.add(node.name);
+            nodeRuns.push({ node: node.name, status: 'Bypassed', inputs: {}, output: null, startTime: now, endTime: now });
+            i = 0; // a bypass may make other nodes ready
+            continue;
+          }
+          const task = this.runNode(node, lineNumber, flowInputs, outputs, bypassed, cancel.signal, nodeRuns).then(
+            () => {
+              running.delete(node.name);
+              done.add(node.name);
+            },
+            (error) => {
+              running.delete(node.name);
+              if (failure === undefined) failure = error;
+              cancel.abort(error);
+            }
+          );
+          running.set(node.name, task);
+        }
+        if (failure !== undefined) break;
+        if (running.size === 0) {
+          if (waiting.length > 0) throw new Error(`no runnable node among ${waiting.map((n) => n.name).join(', ')}`);
+          break;
+        }
+        await Promise.race([...running.values(), aborted]);
+        if (failure !== undefined) break;
+      }
+      if (failure !== undefined) {
+        await Promise.allSettled(running.values());
+        throw failure;
+      }
+      return { outputs, bypassed };
+    } finally {
+      options.signal.removeEventListener('abort', onOuterAbort);
+      if (!cancel.signal.aborted) cancel.abort(new Error('line finished'));
+    }
+  }
+
+  /** Prompt flow's bypass rules (`executor/_dag_manager.py`). */
+  private shouldBypass(
+    node: FlowNode,
+    flowInputs: Record<string, unknown>,
+    outputs: Map<string, unknown>,
+    bypassed: Set<string>
+  ): boolean {
+    if (node.activate) {
+      const whenNode = referencedNode(node.activate.when);
+      if (whenNode && bypassed.has(whenNode)) return true;
+      const value = readAssignment(node.activate.when, flowInputs, outputs);
+      return !pyEquals(value, node.activate.is);
+    }
+    const deps = Object.values(node.inputs).map(referencedNode).filter((d): d is string => d !== undefined);
+    return deps.length > 0 && deps.every((d) => bypassed.has(d));
+  }
+
+  private async runNode(
+    node: FlowNode,
+    lineNumber: number,
+    flowInputs: Record<string, unknown>,
+    outputs: Map<string, unknown>,
+    bypassed: Set<string>,
+    signal: AbortSignal,
+    nodeRuns: NodeRunResult[]
+  ): Promise<void> {
+    const prepared = this.prepared.get(node.name)!;
+    const startTime = new Date();
+    const kwargs: Record<string, unknown> = {};
+    try {
+      for (const [name, assignment] of Object.entries(node.inputs)) {
+        if (assignment.kind === 'literal') {
+          if (name in prepared.literalInputs) kwargs[name] = prepared.literalInputs[name];
+          continue;
+        }
+        if (assignment.kind === 'nodeOutput' && bypassed.has(assignment.node)) {
+          if (!prepared.paramHasDefault(name)) kwargs[name] = null;
+          continue;
+        }
+        kwargs[name] = readAssignment(assignment, flowInputs, outputs);
+      }
+      const outcome = await prepared.invoke(kwargs, { lineNumber, signal });
+      outputs.set(node.name, outcome.output);
+      nodeRuns.push({
+        node: node.name,
+        status: 'Completed',
+        inputs: kwargs,
+        output: outcome.output,
+        startTime,
+        endTime: new Date(),
+        usage: outcome.usage,
+        logs: outcome.logs,
+        metrics: outcome.metrics
+      });
+    } catch (error) {
+      const reported = signal.aborted && signal.reason instanceof LineFailure ? signal.reason : error;
+      nodeRuns.push({
+        node: node.name,
+        status: 'Failed',
+        inputs: kwargs,
+        output: null,
+        error: toErrorDict(reported, node.name),
+        startTime,
+        endTime: new Date(),
+        logs: (error as { logs?: { stdout: string; stderr: string } }).logs
+      });
+      throw error;
+    }
+  }
+
+  /** `FlowExecutor._extract_outputs`: YAML order, no type conversion. */
+  private extractOutputs(
+    flowInputs: Record<string, unknown>,
+    state: { outputs: Map<string, unknown>; bypassed: Set<string> },
+    onWarning?: (message: string) => void
+  ): Record<string, unknown> {
+    const result: Record<string, unknown> = {};
+    const aggregationNodes = new Set(this.flow.nodes.filter((n) => n.aggregation).map((n) => n.name));
+    for (const output of this.flow.outputs) {
+      const ref = output.reference;
+      if (ref.kind === 'nodeOutput') {
+        if (aggregationNodes.has(ref.node)) continue;
+        if (state.bypassed.has(ref.node)) {
+          onWarning?.(`The node referenced by output:'${ref.node}' is bypassed, which is not recommended.`);
+          result[output.name] = null;
+          continue;
+        }
+      }
+      result[output.name] = readAssignment(ref, flowInputs, state.outputs);
+    }
+    return result;
+  }
+}
+
+function abortPromise(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}
