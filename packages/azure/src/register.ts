@@ -70,12 +70,14 @@ function modelTags(options: RegisterFlowModelOptions, contentHash: string, log: 
 
 async function registerInWorkspace(workspace: WorkspaceClient, options: RegisterFlowModelOptions, modelName: string, properties: Record<string, string>): Promise<RegisteredModel> {
   const { log } = options;
-  const upload = await uploadFolder({ workspace, localDir: options.flowDir, ignore: options.ignore, log });
-  const existing = await findVersionByHash(workspace, modelName, upload.hash);
+  // Look for the content before touching storage: a re-run needs no upload and no keys.
+  const contentHash = await hashFolderFiles(await listFolderFiles(options.flowDir, options.ignore));
+  const existing = await findVersionByHash(workspace, modelName, contentHash);
   if (existing) {
-    log.info(`Model ${modelName} version ${existing.name} already has this flow (content hash ${upload.hash}); reusing it.`);
-    return { modelName, modelVersion: existing.name!, modelId: existing.id ?? versionArmId(workspace, modelName, existing.name!), created: false, contentHash: upload.hash, modelUri: existing.properties.modelUri ?? upload.longUri };
+    log.info(`Model ${modelName} version ${existing.name} already has this flow (content hash ${contentHash}); reusing it.`);
+    return { modelName, modelVersion: existing.name!, modelId: existing.id ?? versionArmId(workspace, modelName, existing.name!), created: false, contentHash, modelUri: existing.properties.modelUri ?? '' };
   }
+  const upload = await uploadFolder({ workspace, localDir: options.flowDir, ignore: options.ignore, log });
   const body: ModelVersion = {
     properties: {
       modelType: 'custom_model',

@@ -121,11 +121,14 @@ describe('registerFlowModel (azureml)', () => {
       `LocalUpload/${first.contentHash}/web-classification/flow.dag.yaml`
     ]);
 
+    const secretsReads = fake.requestsTo('/listSecrets').length;
     const again = await registerFlowModel({ workspace, flowDir: dir, modelName: 'web-classification', log });
-    expect(again).toMatchObject({ modelVersion: '1', created: false, modelId: first.modelId });
+    expect(again).toMatchObject({ modelVersion: '1', created: false, modelId: first.modelId, contentHash: first.contentHash });
+    // A re-run needs neither the storage keys nor an upload.
+    expect(fake.requestsTo('/listSecrets').length).toBe(secretsReads);
     // The tag filter reached the service as the SDK sends it.
     expect(fake.requestsTo(/\/models\/web-classification\/versions$/, 'GET').map((r) => r.query.tags)).toContain(`content_hash=${first.contentHash}`);
-    expect(log.lines.some((l) => /already in workspaceblobstore/.test(l))).toBe(true);
+    expect(log.lines.some((l) => /version 1 already has this flow/.test(l))).toBe(true);
     expect(fake.requestsTo('/models/web-classification/versions/', 'PUT')).toHaveLength(1);
 
     writeFileSync(join(dir, 'classify.py'), 'def f():\n    return 2\n');
@@ -172,6 +175,8 @@ describe('registerFlowModel (azureml)', () => {
     expect(uploaded.uploaded).toBe(true);
     expect(uploaded.shortUri).toBe(`azureml://datastores/identitystore/paths/LocalUpload/${uploaded.hash}/identity-flow`);
     expect(fake.requestsTo('/listSecrets').length).toBe(before);
+    const again = await uploadFolder({ workspace: workspaceClient(), localDir: dir, datastoreName: 'identitystore', log: recordingLog() });
+    expect(again).toMatchObject({ uploaded: false, hash: uploaded.hash });
   });
 
   it('re-uploads when an earlier upload was interrupted', async () => {
