@@ -20,6 +20,9 @@ export class PyFloat {
 export const pyStrSymbol = Symbol.for('llmops.pyStr');
 export interface PyStrable { [pyStrSymbol](): string }
 
+/** Objects whose Python repr() differs from their str() (e.g. Markup('x'), Undefined). */
+export const pyReprSymbol = Symbol.for('llmops.pyRepr');
+
 export function isPyStrable(value: unknown): value is PyStrable {
   return typeof value === 'object' && value !== null && typeof (value as Record<symbol, unknown>)[pyStrSymbol] === 'function';
 }
@@ -102,7 +105,7 @@ export function pyStr(value: unknown): string {
   return pyFormat(value, false);
 }
 
-function pyFormat(value: unknown, _repr: boolean): string {
+function pyFormat(value: unknown, repr: boolean): string {
   if (value === null || value === undefined) return 'None';
   if (value === true) return 'True';
   if (value === false) return 'False';
@@ -110,6 +113,9 @@ function pyFormat(value: unknown, _repr: boolean): string {
   if (typeof value === 'bigint') return value.toString();
   if (value instanceof PyFloat) return formatFloat(value.value);
   if (typeof value === 'string') return reprString(value);
+  if (repr && typeof value === 'object' && typeof (value as Record<symbol, unknown>)[pyReprSymbol] === 'function') {
+    return (value as { [pyReprSymbol](): string })[pyReprSymbol]();
+  }
   if (isPyStrable(value)) return value[pyStrSymbol]();
   if (Array.isArray(value)) return `[${value.map((v) => pyRepr(v)).join(', ')}]`;
   if (isPlainObject(value)) {
