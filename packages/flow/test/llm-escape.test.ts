@@ -149,3 +149,10 @@ describe('end to end without a template engine: a user value with role lines sta
     ]);
   });
 });
+
+describe('ChatInputList repr', () => {
+  test('nested in a dict it prints as a Python list', () => {
+    const converted = convertToChatList([{ inputs: { tags: ['a', 'b'] } }]);
+    expect(pyStr(converted)).toBe("{'inputs': {'tags': ['a', 'b']}}");
+  });
+});

@@ -4,12 +4,20 @@
  * its items joined by "\n" instead of Python's list repr. It stays a real
  * array, so templates iterate and index it as before.
  */
-import { isPlainObject, pyStr, pyStrSymbol } from '../py/pyvalue.js';
+import { isPlainObject, pyRepr, pyStr, pyStrSymbol } from '../py/pyvalue.js';
+
+/** The registered symbol pyvalue's repr() looks for (Symbol.for, so no import order matters). */
+const pyReprSymbol = Symbol.for('llmops.pyRepr');
 
 export class ChatInputList extends Array<unknown> {
   /** Python `str()`: `"\n".join(map(str, self))`. */
   [pyStrSymbol](): string {
     return Array.prototype.map.call(this, (item) => pyStr(item)).join('\n');
+  }
+
+  /** Python `repr()`: ChatInputList only overrides __str__, so nested in a dict it prints as a list. */
+  [pyReprSymbol](): string {
+    return `[${Array.prototype.map.call(this, (item) => pyRepr(item)).join(', ')}]`;
   }
 
   static fromItems(items: Iterable<unknown>): ChatInputList {

@@ -98,6 +98,11 @@ export function runPromptTool(call: PromptToolCall): string {
 
 /** Template variables that clash with tool parameters (`_validate_duplicated_inputs`), or none. */
 export function duplicatedTemplateInputs(template: string, reserved: readonly string[]): string[] {
-  const variables = findUndeclaredVariables(template);
+  let variables: string[];
+  try {
+    variables = findUndeclaredVariables(template);
+  } catch {
+    return []; // a broken template fails when rendered, with PF's JinjaTemplateError message
+  }
   return variables.filter((v) => reserved.includes(v)).sort();
 }
