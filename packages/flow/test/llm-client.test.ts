@@ -76,7 +76,7 @@ describe('wire', () => {
 
   test('a wrong key is a WrappedOpenAIError worded like openai-python, not retried, key not echoed', async () => {
     const client = new LlmClient({ sleep: async () => undefined });
-    const error = await client.request(chat({ ...azure(), apiKey: 'wrong-key' })).catch((e: unknown) => e);
+    const error = await client.request(chat({ kind: 'azure', apiBase: fake.azureApiBase, apiVersion: '2024-02-01', apiKey: 'wrong-key' })).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LlmToolError);
     expect((error as LlmToolError).code).toBe('WrappedOpenAIError');
     expect((error as Error).message).toBe(
@@ -168,7 +168,7 @@ describe('retry policy (handle_openai_error)', () => {
     const closed = await startFakeOpenAI();
     const base = closed.azureApiBase;
     await closed.close();
-    const error = await new LlmClient({ sleep }).request(chat({ ...azure(), apiBase: base })).catch((e: unknown) => e);
+    const error = await new LlmClient({ sleep }).request(chat({ kind: 'azure', apiBase: base, apiVersion: '2024-02-01', apiKey: 'sk-secret-123' })).catch((e: unknown) => e);
     expect((error as LlmToolError).code).toBe('WrappedOpenAIError');
     expect((error as Error).message).toContain('OpenAI API hits APIConnectionError: Connection error.');
   });
