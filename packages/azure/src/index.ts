@@ -7,3 +7,4 @@ export * from './flowModel.js';
 export * from './localRegistry.js';
 export * from './register.js';
 export * from './registerCommand.js';
+export * from './deploy/index.js';

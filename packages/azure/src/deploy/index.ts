@@ -1,0 +1,11 @@
+export { deployFlowModel, DEFAULT_INSTANCE_TYPE, DEFAULT_WAIT_MINUTES, type DeployCommandOptions, type DeployCommandContext } from './command.js';
+export { rollout, deploymentBody, deploymentEnvironmentVariables, type RolloutPlan, type RolloutTuning, type RolloutStage, type DeployResult, type SmokeTestRecord } from './rollout.js';
+export { renderDeploySummary } from './summary.js';
+export { EndpointOps, formatTraffic, sameTraffic, stageTraffic, type EndpointLogs, type EndpointOpsOptions } from './endpoint.js';
+export { ensureServingEnvironment, resolveGivenEnvironment, readRequirements, PROMPTFLOW_IMAGE, ENVIRONMENT_NAME, INFERENCE_CONFIG, BUILD_DOCKERFILE, type ResolvedEnvironment } from './environment.js';
+export { parseModelReference, resolveModel, type ModelReference, type ResolvedModel } from './model-ref.js';
+export { validateEndpointName, validateDeploymentName, chooseDeployment, COLOURS, type DeploymentChoice } from './names.js';
+export { grantEndpointRoles, ENDPOINT_ROLES, type RoleGrantResult } from './roles.js';
+export { runSmokeTest, checkReply, REPLY_LIMIT, type SmokeTestRequest, type SmokeTestResult } from './smoke-test.js';
+export { parseTrafficStages, parseSmokeExpectation, parseSmokeRequest, requestTimeoutIso, validateEnvironmentVariables, DEFAULT_EXPECTATION, type SmokeExpectation } from './settings.js';
+export { withEndpointLock } from './lock.js';
