@@ -113,9 +113,14 @@ describe('key', () => {
     const k = cacheKey({ ...base, body: { a: 1, b: { c: 2, d: [1, 2] } } });
     expect(cacheKey({ ...base, body: { b: { d: [1, 2], c: 2 }, a: 1 } })).toBe(k);
     expect(cacheKey({ ...base, body: { a: 1, b: { c: 2, d: [2, 1] } } })).not.toBe(k);
-    expect(cacheKey({ ...base, apiVersion: 'w', body: { a: 1, b: { c: 2, d: [1, 2] } } })).not.toBe(k);
+    expect(cacheKey({ ...base, model: 'other', body: { a: 1, b: { c: 2, d: [1, 2] } } })).not.toBe(k);
     expect(cacheKey({ ...base, api: 'completion', body: { a: 1, b: { c: 2, d: [1, 2] } } })).not.toBe(k);
     expect(cacheKey({ ...base, endpoint: 'openai', body: { a: 1, b: { c: 2, d: [1, 2] } } })).not.toBe(k);
+  });
+
+  test('the resource URL and api-version do not change the key, so recordings travel between resources', () => {
+    const k = cacheKey({ ...base, body: { a: 1 } });
+    expect(cacheKey({ ...base, base: 'https://y', apiVersion: 'w', body: { a: 1 } })).toBe(k);
   });
 
   test('the api key never changes the key', async () => {

@@ -2,8 +2,11 @@
  * Record/replay of LLM calls, so evaluations can run in CI without a model
  * and a prompt change shows up as a cache miss. One pretty-printed JSON file
  * per call, `<dir>/<first 2 hex>/<key>.json`, readable in a PR diff. The key
- * is the sha256 of the whole request in canonical JSON (endpoint, deployment
- * or model, api, every body field), never the api key.
+ * is the sha256 of the whole request in canonical JSON (endpoint kind,
+ * deployment or model, api, every body field), never the api key. The
+ * resource URL and api-version are stored for review but left out of the key,
+ * so recordings made against one resource replay against another (a fork, a
+ * dev resource, CI) as long as the deployment and the request are the same.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -73,7 +76,8 @@ export function cacheRequestRecord(request: LlmCacheRequest): Record<string, unk
 }
 
 export function cacheKey(request: LlmCacheRequest): string {
-  return createHash('sha256').update(canonicalJson(cacheRequestRecord(request))).digest('hex');
+  const { api_base: _apiBase, base_url: _baseUrl, api_version: _apiVersion, ...identity } = cacheRequestRecord(request);
+  return createHash('sha256').update(canonicalJson(identity)).digest('hex');
 }
 
 export function parseLlmCacheMode(value: string | undefined, where: { file?: string; field?: string } = {}): LlmCacheMode {
