@@ -385,6 +385,10 @@ function compileMacroCallable(name: string, argNames: string[], defaults: Expr[]
       else if (i >= firstDefault) f.vars[arg] = defaultFns[i - firstDefault]!(f);
       else f.vars[arg] = new Undefined(`parameter ${JSON.stringify(arg).replace(/"/g, "'")} was not provided`);
     });
+    if ('caller' in extraKw && !argNames.includes('caller')) {
+      f.vars.caller = extraKw.caller;
+      delete extraKw.caller;
+    }
     f.vars.varargs = args.slice(argNames.length);
     f.vars.kwargs = extraKw;
     if (caller) f.vars.caller = caller;

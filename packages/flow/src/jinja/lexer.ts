@@ -208,6 +208,9 @@ function unescapePyString(body: string, lineno: number): string {
       case 'r': out += '\r'; break;
       case 't': out += '\t'; break;
       case 'v': out += '\v'; break;
+      case 'N':
+        // named escapes (\N{BULLET}) need Unicode's name table, which we do not carry
+        throw new JinjaSyntaxError(body[i + 1] === '{' ? 'unknown Unicode character name' : 'malformed \\N character escape', lineno);
       case 'x': case 'u': case 'U': {
         const len = e === 'x' ? 2 : e === 'u' ? 4 : 8;
         const hex = body.slice(i + 1, i + 1 + len);
