@@ -95,6 +95,23 @@ export interface FakeEndpoint {
   keys: { primaryKey: string; secondaryKey: string };
 }
 
+export interface FakeEnvironmentVersion {
+  name: string;
+  version: string;
+  properties: Record<string, unknown>;
+}
+
+export interface FakeRoleAssignment {
+  name: string;
+  scope: string;
+  roleDefinitionId: string;
+  principalId: string;
+  principalType?: string;
+}
+
+/** Computes a scoring reply for a deployment (the default echoes the request). */
+export type ScoringHandler = (deployment: string, input: unknown, headers: IncomingMessage['headers']) => CannedReply | undefined;
+
 export interface FakeDeployment {
   endpoint: string;
   name: string;
@@ -137,7 +154,12 @@ export class FakeAzureML {
   readonly modelVersions = new Map<string, FakeModelVersion[]>();
   readonly endpoints = new Map<string, FakeEndpoint>();
   readonly deployments = new Map<string, FakeDeployment>();
+  /** Log text by `<endpoint>/<deployment>` or `<endpoint>/<deployment>/<containerType>`. */
   readonly deploymentLogs = new Map<string, string>();
+  readonly environmentVersions = new Map<string, FakeEnvironmentVersion>();
+  readonly roleAssignments = new Map<string, FakeRoleAssignment>();
+  /** Each scoring call: which deployment it was routed to and its status. */
+  readonly scoringCalls: { endpoint: string; deployment?: string; pinned: boolean; status: number }[] = [];
   /** Every token the AAD endpoint issued (never printed by the fake). */
   readonly tokens = new Map<string, IssuedToken>();
   /** Each assertion received for federated (OIDC) sign-in, in order. */
@@ -149,6 +171,8 @@ export class FakeAzureML {
   private readonly operations = new Map<string, Operation>();
   private readonly deploymentOutcomes = new Map<string, { code: string; message: string }>();
   private scoringReply?: CannedReply;
+  private readonly scoringReplies = new Map<string, CannedReply>();
+  private scoringHandler?: ScoringHandler;
   private readonly lroPolls: number;
   private server!: Server;
   url = '';
@@ -212,9 +236,28 @@ export class FakeAzureML {
     this.deploymentOutcomes.set(name, error);
   }
 
-  /** Make the scoring route answer with this reply (e.g. 424), or restore the echo. */
-  setScoringReply(reply: CannedReply | undefined): void {
-    this.scoringReply = reply;
+  /**
+   * Make the scoring route answer with this reply (e.g. 424), or restore the echo. With
+   * `deployment`, only calls routed to that deployment get it.
+   */
+  setScoringReply(reply: CannedReply | undefined, deployment?: string): void {
+    if (deployment === undefined) this.scoringReply = reply;
+    else if (reply) this.scoringReplies.set(deployment, reply);
+    else this.scoringReplies.delete(deployment);
+  }
+
+  /** Compute scoring replies (e.g. a flow's outputs from its inputs); undefined falls back to the echo. */
+  setScoringHandler(handler: ScoringHandler | undefined): void {
+    this.scoringHandler = handler;
+  }
+
+  /** True while the endpoint or one of its deployments is being created, updated or deleted. */
+  endpointBusy(name: string): string | undefined {
+    const busy = (state: unknown) => typeof state === 'string' && /^(Creating|Updating|Deleting|Scaling)$/.test(state);
+    const ep = this.endpoints.get(name);
+    if (ep && busy(ep.properties.provisioningState)) return `endpoint ${name} is ${ep.properties.provisioningState}`;
+    const dep = [...this.deployments.values()].find((d) => d.endpoint === name && busy(d.properties.provisioningState));
+    return dep ? `deployment ${dep.name} is ${dep.properties.provisioningState}` : undefined;
   }
 
   /** A GitHub-style OIDC token for federated sign-in (what core.getIDToken returns). */
@@ -383,9 +426,46 @@ export class FakeAzureML {
     if ((m = /^\/onlineEndpoints\/([^/]+)\/deployments\/([^/]+)\/getLogs$/.exec(rest)) && method === 'POST') {
       const key = `${m[1]}/${m[2]}`;
       if (!this.deployments.has(key)) return armError(404, 'DeploymentNotFound', `Deployment ${m[2]} not found.`);
-      const content = this.deploymentLogs.get(key) ?? `${json.containerType ?? 'InferenceServer'} log for ${m[2]}\n`;
+      const content = this.deploymentLogs.get(`${key}/${json.containerType ?? 'InferenceServer'}`) ?? this.deploymentLogs.get(key) ?? `${json.containerType ?? 'InferenceServer'} log for ${m[2]}\n`;
       const tail = typeof json.tail === 'number' ? content.split('\n').slice(-json.tail - 1).join('\n') : content;
       return { status: 200, body: { content: tail } };
+    }
+    // Environment versions (synchronous, immutable once created, as the service treats them)
+    if ((m = /^\/environments\/([^/]+)\/versions\/([^/]+)$/.exec(rest))) {
+      const key = `${decodeURIComponent(m[1]!)}:${decodeURIComponent(m[2]!)}`;
+      const existing = this.environmentVersions.get(key);
+      if (method === 'GET') return existing ? { status: 200, body: this.environmentBody(existing) } : armError(404, 'UserError', `Could not find asset with name ${decodeURIComponent(m[1]!)} and version ${decodeURIComponent(m[2]!)}`);
+      if (method === 'PUT') {
+        const refusal = denied('environments/versions/write');
+        if (refusal) return refusal;
+        const p = (json.properties ?? {}) as Record<string, unknown>;
+        if (!p.image && !p.build) return armError(400, 'UserError', 'An environment needs an image or a build context.');
+        if (existing) {
+          if (JSON.stringify(existing.properties.image) !== JSON.stringify(p.image) || JSON.stringify(existing.properties.build) !== JSON.stringify(p.build)) return armError(409, 'UserError', 'Environment versions are immutable; use a new version.');
+          return { status: 200, body: this.environmentBody(existing) };
+        }
+        const created: FakeEnvironmentVersion = { name: decodeURIComponent(m[1]!), version: decodeURIComponent(m[2]!), properties: { ...p, environmentType: 'UserCreated' } };
+        this.environmentVersions.set(key, created);
+        return { status: 201, body: this.environmentBody(created) };
+      }
+    }
+
+    // Azure RBAC at the workspace scope (Microsoft.Authorization, its own api-version)
+    if (rest === '/providers/Microsoft.Authorization/roleAssignments' && method === 'GET') {
+      if (this.denied.has('roleAssignments/read')) return armError(403, 'AuthorizationFailed', `The client does not have authorization to perform action 'Microsoft.Authorization/roleAssignments/read' over scope '${this.workspaceId}'.`);
+      const filter = /principalId eq '([^']+)'/.exec(url.searchParams.get('$filter') ?? '')?.[1];
+      const value = [...this.roleAssignments.values()].filter((a) => !filter || a.principalId === filter).map((a) => this.roleAssignmentBody(a));
+      return { status: 200, body: { value } };
+    }
+    if ((m = /^\/providers\/Microsoft\.Authorization\/roleAssignments\/([^/]+)$/.exec(rest)) && method === 'PUT') {
+      if (this.denied.has('roleAssignments/write')) return armError(403, 'AuthorizationFailed', `The client does not have authorization to perform action 'Microsoft.Authorization/roleAssignments/write' over scope '${this.workspaceId}/providers/Microsoft.Authorization/roleAssignments/${m[1]}'.`);
+      const p = json.properties ?? {};
+      if (!p.roleDefinitionId || !p.principalId) return armError(400, 'InvalidRoleAssignmentRequest', 'roleDefinitionId and principalId are required.');
+      const duplicate = [...this.roleAssignments.values()].find((a) => a.name !== m![1] && a.principalId === p.principalId && a.roleDefinitionId.toLowerCase() === String(p.roleDefinitionId).toLowerCase());
+      if (duplicate) return armError(409, 'RoleAssignmentExists', 'The role assignment already exists.');
+      const assignment: FakeRoleAssignment = { name: m[1]!, scope: this.workspaceId, roleDefinitionId: p.roleDefinitionId, principalId: p.principalId, principalType: p.principalType };
+      this.roleAssignments.set(assignment.name, assignment);
+      return { status: 201, body: this.roleAssignmentBody(assignment) };
     }
     return armError(404, 'NotFound', `No route for ${method} ${rest || '/'}`);
   }
@@ -396,12 +476,14 @@ export class FakeAzureML {
     if (method === 'PUT') {
       const refusal = denied('onlineEndpoints/write');
       if (refusal) return refusal;
+      const busy = this.endpointBusy(name);
+      if (busy) return armError(409, 'Conflict', `Another operation is in progress on endpoint ${name} (${busy}).`);
       const props = json.properties ?? {};
       const traffic = (props.traffic ?? {}) as Record<string, number>;
       const invalid = this.validateTraffic(name, traffic);
       if (invalid) return invalid;
       const ep: FakeEndpoint = existing ?? {
-        name, location: json.location ?? this.location, tags: {}, identity: { type: 'SystemAssigned', principalId: randomUUID(), tenantId: randomUUID() },
+        name, location: json.location ?? this.location, tags: {}, identity: { type: json.identity?.type ?? 'SystemAssigned', principalId: randomUUID(), tenantId: randomUUID() },
         properties: { traffic: {}, provisioningState: 'Creating' },
         keys: { primaryKey: randomBytes(24).toString('base64'), secondaryKey: randomBytes(24).toString('base64') }
       };
@@ -431,6 +513,8 @@ export class FakeAzureML {
     if (method === 'PUT') {
       const refusal = denied('onlineDeployments/write');
       if (refusal) return refusal;
+      const busy = this.endpointBusy(endpoint);
+      if (busy) return armError(409, 'Conflict', `Another operation is in progress on endpoint ${endpoint} (${busy}).`);
       const dep: FakeDeployment = existing ?? { endpoint, name, location: json.location ?? this.location, tags: {}, properties: { provisioningState: 'Creating' } };
       dep.tags = json.tags ?? dep.tags;
       dep.sku = json.sku ?? dep.sku;
@@ -444,6 +528,8 @@ export class FakeAzureML {
     }
     if (method === 'DELETE') {
       if (!existing) return { status: 204 };
+      const busy = this.endpointBusy(endpoint);
+      if (busy) return armError(409, 'Conflict', `Another operation is in progress on endpoint ${endpoint} (${busy}).`);
       if ((ep.properties.traffic[name] ?? 0) > 0) return armError(400, 'BadArgument', `Deployment ${name} has ${ep.properties.traffic[name]}% traffic; set its traffic to 0 before deleting it.`);
       existing.properties.provisioningState = 'Deleting';
       return this.startOperation('location', 202, undefined, () => { this.deployments.delete(key); return undefined; });
@@ -467,9 +553,13 @@ export class FakeAzureML {
     if (header !== `Bearer ${ep.keys.primaryKey}` && header !== `Bearer ${ep.keys.secondaryKey}`) return { status: 401, body: { message: 'Unauthorized' } };
     const requested = req.headers['azureml-model-deployment'];
     const deployment = typeof requested === 'string' ? requested : Object.entries(ep.properties.traffic).find(([, w]) => w > 0)?.[0];
+    const call = { endpoint, deployment, pinned: typeof requested === 'string', status: 404 };
+    this.scoringCalls.push(call);
     if (!deployment || !this.deployments.has(`${endpoint}/${deployment}`)) return { status: 404, body: { message: 'No valid deployments to route to.' } };
-    if (this.scoringReply) return this.scoringReply;
-    return { status: 200, body: { deployment, input: body ? JSON.parse(body) : null } };
+    const input = body ? JSON.parse(body) : null;
+    const reply = this.scoringReplies.get(deployment) ?? this.scoringReply ?? this.scoringHandler?.(deployment, input, req.headers) ?? { status: 200, body: { deployment, input } };
+    call.status = reply.status;
+    return reply;
   }
 
   // ---- long-running operations ------------------------------------------------------------
@@ -622,6 +712,14 @@ export class FakeAzureML {
 
   private endpointBody(ep: FakeEndpoint) {
     return { id: `${this.workspaceId}/onlineEndpoints/${ep.name}`, name: ep.name, type: `${PROVIDER}/workspaces/onlineEndpoints`, location: ep.location, tags: ep.tags, identity: ep.identity, kind: 'Managed', properties: { authMode: 'Key', ...ep.properties }, systemData: this.systemData() };
+  }
+
+  private environmentBody(e: FakeEnvironmentVersion) {
+    return { id: `${this.workspaceId}/environments/${e.name}/versions/${e.version}`, name: e.version, type: `${PROVIDER}/workspaces/environments/versions`, properties: e.properties, systemData: this.systemData() };
+  }
+
+  private roleAssignmentBody(a: FakeRoleAssignment) {
+    return { id: `${a.scope}/providers/Microsoft.Authorization/roleAssignments/${a.name}`, name: a.name, type: 'Microsoft.Authorization/roleAssignments', properties: { scope: a.scope, roleDefinitionId: a.roleDefinitionId, principalId: a.principalId, principalType: a.principalType } };
   }
 
   private deploymentBody(d: FakeDeployment) {
