@@ -51,7 +51,7 @@ export function pySplit(s: string, sep: unknown = null, maxsplit: unknown = -1):
     const out: string[] = [];
     let rest = stripChars(s, null, true, false);
     while (rest.length) {
-      if (max >= 0 && out.length >= max) { out.push(stripChars(rest, null, false, true)); break; }
+      if (max >= 0 && out.length >= max) { out.push(rest); break; }
       PY_SPACE_RUN.lastIndex = 0;
       const m = PY_SPACE_RUN.exec(rest);
       if (!m) { out.push(rest); break; }
@@ -74,7 +74,7 @@ function pyRsplit(s: string, sep: unknown = null, maxsplit: unknown = -1): strin
     const out: string[] = [];
     let rest = stripChars(s, null, false, true);
     while (rest.length) {
-      if (out.length >= max) { out.unshift(stripChars(rest, null, true, false)); break; }
+      if (out.length >= max) { out.unshift(rest); break; }
       const m = /[\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+(?=[^\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$)/.exec(rest);
       if (!m) { out.unshift(rest); break; }
       out.unshift(rest.slice(m.index + m[0].length));

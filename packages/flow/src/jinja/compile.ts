@@ -389,7 +389,7 @@ function compileMacroCallable(name: string, argNames: string[], defaults: Expr[]
       f.vars.caller = extraKw.caller;
       delete extraKw.caller;
     }
-    f.vars.varargs = args.slice(argNames.length);
+    f.vars.varargs = tuple(args.slice(argNames.length));
     f.vars.kwargs = extraKw;
     if (caller) f.vars.caller = caller;
     return renderToString(body, f);

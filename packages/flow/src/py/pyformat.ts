@@ -314,13 +314,13 @@ export function strFormat(fmt: string, args: unknown[], kwargs: Record<string, u
     if (argName === '') {
       if (mode === 'manual') throw new PyFormatError('ValueError', 'cannot switch from manual field specification to automatic field numbering');
       mode = 'auto';
-      if (auto >= args.length) throw new PyFormatError('IndexError', `Replacement index ${auto} out of range for positional args tuple`);
+      if (auto >= args.length) throw new PyFormatError('IndexError', 'tuple index out of range');
       value = args[auto++];
     } else if (/^\d+$/.test(argName!)) {
       if (mode === 'auto') throw new PyFormatError('ValueError', 'cannot switch from automatic field numbering to manual field specification');
       mode = 'manual';
       const n = Number(argName);
-      if (n >= args.length) throw new PyFormatError('IndexError', `Replacement index ${n} out of range for positional args tuple`);
+      if (n >= args.length) throw new PyFormatError('IndexError', 'tuple index out of range');
       value = args[n];
     } else {
       if (!Object.prototype.hasOwnProperty.call(kwargs, argName!)) throw new PyFormatError('KeyError', pyRepr(argName));
