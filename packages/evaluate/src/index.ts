@@ -8,3 +8,4 @@ export * from './gate.js';
 export * from './markdown.js';
 export * from './report.js';
 export { loadDataRows, type Row } from './data-file.js';
+export * from './evaluate-step.js';
