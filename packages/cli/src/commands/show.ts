@@ -23,7 +23,8 @@ export const showMetricsCommand: Command = {
     const specs = { ...RUN_FLAGS, name: { kind: 'string', description: 'Run name.', alias: 'n' } } as Record<string, FlagSpec>;
     const { flags, positionals } = parseFlags(argv, specs, 'show-metrics');
     const run = await readRun(runArgument(positionals, flags, 'show-metrics'), resolve(str(flags, 'runs-dir') ?? '.llmops/runs'));
-    io.stdout(`${dumpsPy(run.metrics, { indent: 4 })}\n`);
+    run.ensureCompleted();
+    io.stdout(`${dumpsPy(run.metrics(), { indent: 4 })}\n`);
     return 0;
   }
 };
@@ -47,8 +48,8 @@ export const showDetailsCommand: Command = {
     };
     const { flags, positionals } = parseFlags(argv, specs, 'show-details');
     const run = await readRun(runArgument(positionals, flags, 'show-details'), resolve(str(flags, 'runs-dir') ?? '.llmops/runs'));
-    const inputs = await run.inputs();
-    const outputs = new Map((await run.outputs()).map((o) => [Number(o.line_number), o]));
+    const inputs = run.inputs();
+    const outputs = new Map(run.outputs().map((o) => [Number(o.line_number), o]));
     const limit = flags['all-results'] === true ? Infinity : num(flags, 'max-results') ?? 100;
     const inputKeys = [...new Set(inputs.flatMap((row) => Object.keys(row)))];
     const outputKeys = [...new Set([...outputs.values()].flatMap((row) => Object.keys(row).filter((k) => k !== 'line_number')))];

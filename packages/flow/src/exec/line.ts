@@ -6,6 +6,7 @@
  */
 import type { Flow, FlowNode, InputAssignment } from '../dag/model.js';
 import { coerceFlowInputs, resolvePropertyPath } from '../dag/index.js';
+import type { PromptEscape } from '../llm/index.js';
 import { pyEquals } from '../py/pyvalue.js';
 import { LineFailure, toErrorDict } from './errors.js';
 import { addUsage, ZERO_USAGE, type LineRunResult, type NodeRunResult, type PreparedNode, type TokenUsage } from './types.js';
@@ -92,6 +93,7 @@ export class LineExecutor {
   ): Promise<{ outputs: Map<string, unknown>; bypassed: Set<string> }> {
     const outputs = new Map<string, unknown>();
     const bypassed = new Set<string>();
+    const escapes = new Map<string, PromptEscape>();
     const done = new Set<string>();
     const waiting = [...this.lineNodes];
     const running = new Map<string, Promise<void>>();
@@ -121,7 +123,7 @@ export class LineExecutor {
             i = 0; // a bypass may make other nodes ready
             continue;
           }
-          const task = this.runNode(node, lineNumber, flowInputs, outputs, bypassed, cancel.signal, nodeRuns).then(
+          const task = this.runNode(node, lineNumber, flowInputs, outputs, bypassed, escapes, cancel.signal, nodeRuns).then(
             () => {
               running.delete(node.name);
               done.add(node.name);
@@ -176,12 +178,14 @@ export class LineExecutor {
     flowInputs: Record<string, unknown>,
     outputs: Map<string, unknown>,
     bypassed: Set<string>,
+    escapes: Map<string, PromptEscape>,
     signal: AbortSignal,
     nodeRuns: NodeRunResult[]
   ): Promise<void> {
     const prepared = this.prepared.get(node.name)!;
     const startTime = new Date();
     const kwargs: Record<string, unknown> = {};
+    const promptResults: Record<string, PromptEscape | undefined> = {};
     try {
       for (const [name, assignment] of Object.entries(node.inputs)) {
         if (assignment.kind === 'literal') {
@@ -193,9 +197,13 @@ export class LineExecutor {
           continue;
         }
         kwargs[name] = readAssignment(assignment, flowInputs, outputs);
+        if (assignment.kind === 'nodeOutput' && assignment.path === '' && escapes.has(assignment.node)) {
+          promptResults[name] = escapes.get(assignment.node);
+        }
       }
-      const outcome = await prepared.invoke(kwargs, { lineNumber, signal });
+      const outcome = await prepared.invoke(kwargs, { lineNumber, signal, promptResults });
       outputs.set(node.name, outcome.output);
+      if (outcome.promptEscape) escapes.set(node.name, outcome.promptEscape);
       nodeRuns.push({
         node: node.name,
         status: 'Completed',

@@ -9,7 +9,7 @@ import { UserError, type Log } from '@llmops/common';
 import type { Connection } from '../connections/model.js';
 import type { Flow, FlowNode, ValueTypeName } from '../dag/model.js';
 import { parseValueType } from '../dag/index.js';
-import { llmToolInputTypes, runLlmTool, runPromptTool, type LlmClient } from '../llm/index.js';
+import { checkTemplateVariables, llmToolParams, providerOf, renderPrompt, runLlmTool, type LlmClient } from '../llm/index.js';
 import { PythonToolError, pythonParamValueType, type PythonPool, type PythonToolMeta, type PythonValueType } from '../python/index.js';
 import { toolExecutionFailure } from './errors.js';
 import type { PreparedNode, ToolOutcome } from './types.js';
@@ -114,26 +114,29 @@ async function prepareLlmNode(flow: Flow, node: FlowNode, index: number, deps: T
     });
   }
   const connection = lookupConnection(flow, node, fieldOf(index, 'connection'), node.connection, deps);
+  const unified = node.type === 'custom_llm';
   const api = node.api === 'completion' ? 'completion' : 'chat';
-  const types = llmToolInputTypes(connection, api);
-  const literalInputs = coerceLiterals(flow, node, index, (input) => types[input] ?? 'string', () => undefined);
-  // Role markers in values bound straight to flow inputs must not split messages.
-  const escapeInputNames = Object.entries(node.inputs)
-    .filter(([, a]) => a.kind === 'flowInput')
-    .map(([name]) => name);
+  const templatePath = relative(flow.dir, template.path);
+  checkTemplateVariables({ nodeName: node.name, template: template.text, templatePath }, providerOf(connection), api, unified);
+  const params = new Map(llmToolParams(connection, api, unified).map((p) => [p.name, p]));
+  // Tool parameters are coerced by their declared types; template variables are passed as written.
+  const literalInputs = coerceLiterals(flow, node, index, (input) => params.get(input)?.type, () => undefined);
+  const escapeInputNames = flowInputBound(node);
   return {
     node,
     literalInputs,
-    paramHasDefault: (name) => name in types,
+    paramHasDefault: (name) => params.get(name)?.hasDefault ?? false,
     invoke: async (kwargs, context): Promise<ToolOutcome> => {
       const result = await runLlmTool({
         nodeName: node.name,
         api,
         connection,
         template: template.text,
-        templatePath: relative(flow.dir, template.path),
+        templatePath,
         inputs: kwargs,
         escapeInputNames,
+        promptResults: context.promptResults,
+        unified,
         client: deps.llm,
         signal: context.signal
       });
@@ -142,19 +145,33 @@ async function prepareLlmNode(flow: Flow, node: FlowNode, index: number, deps: T
   };
 }
 
-async function preparePromptNode(flow: Flow, node: FlowNode, index: number): Promise<PreparedNode> {
-  const template = await readTemplate(flow, node, index);
-  const literalInputs = coerceLiterals(flow, node, index, () => 'string', () => undefined);
-  const escapeInputNames = Object.entries(node.inputs)
+/** Node inputs bound straight to flow inputs: Prompt flow escapes role markers in them. */
+function flowInputBound(node: FlowNode): string[] {
+  return Object.entries(node.inputs)
     .filter(([, a]) => a.kind === 'flowInput')
     .map(([name]) => name);
+}
+
+async function preparePromptNode(flow: Flow, node: FlowNode, index: number): Promise<PreparedNode> {
+  const template = await readTemplate(flow, node, index);
+  const literalInputs = coerceLiterals(flow, node, index, () => undefined, () => undefined);
+  const escapeInputNames = flowInputBound(node);
+  const templatePath = relative(flow.dir, template.path);
   return {
     node,
     literalInputs,
     paramHasDefault: () => false,
-    invoke: async (kwargs): Promise<ToolOutcome> => ({
-      output: runPromptTool({ nodeName: node.name, template: template.text, inputs: kwargs, escapeInputNames })
-    })
+    invoke: async (kwargs, context): Promise<ToolOutcome> => {
+      const rendering = renderPrompt({
+        template: template.text,
+        templatePath,
+        nodeName: node.name,
+        inputs: kwargs,
+        escapeInputNames,
+        promptResults: context.promptResults
+      });
+      return { output: rendering.text, promptEscape: rendering.escape };
+    }
   };
 }
 

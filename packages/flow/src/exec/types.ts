@@ -1,4 +1,5 @@
 import type { FlowNode } from '../dag/model.js';
+import type { PromptEscape } from '../llm/index.js';
 import type { LineResult, NodeRunResult as StoredNodeRun, TokenUsage } from '../run/types.js';
 
 export type { TokenUsage };
@@ -11,6 +12,8 @@ export interface LoggedMetric {
 /** What invoking one node's tool produced. */
 export interface ToolOutcome {
   output: unknown;
+  /** A prompt node's escape state (Prompt flow's PromptResult), handed to nodes that take its whole output. */
+  promptEscape?: PromptEscape;
   usage?: TokenUsage;
   logs?: { stdout: string; stderr: string };
   metrics?: LoggedMetric[];
@@ -19,6 +22,8 @@ export interface ToolOutcome {
 export interface InvokeContext {
   lineNumber: number | null;
   signal: AbortSignal;
+  /** Inputs bound to a whole upstream prompt-node output: that node's escape state. */
+  promptResults?: Record<string, PromptEscape | undefined>;
 }
 
 /**
