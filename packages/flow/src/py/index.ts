@@ -1,2 +1,3 @@
 export * from './pyvalue.js';
 export * from './pyjson.js';
+export { PyFormatError, formatSpec, percentFormat, strFormat, toFixedPy, type FieldAccess } from './pyformat.js';
