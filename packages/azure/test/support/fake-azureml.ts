@@ -236,6 +236,16 @@ export class FakeAzureML {
     this.deploymentOutcomes.set(name, error);
   }
 
+  /** Let the named deployment's create/update succeed again. */
+  clearDeploymentFailure(name: string): void {
+    this.deploymentOutcomes.delete(name);
+  }
+
+  /** Drop every armed `failNext` fault. */
+  clearFaults(): void {
+    this.faults.length = 0;
+  }
+
   /**
    * Make the scoring route answer with this reply (e.g. 424), or restore the echo. With
    * `deployment`, only calls routed to that deployment get it.
