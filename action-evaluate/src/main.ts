@@ -31,18 +31,19 @@ export async function run(): Promise<void> {
       'run-dir': result.runDir,
       'report-file': result.reportFile
     });
+    const uploaded = inputs.artifactName ? await upload(result, inputs, log) : false;
     const reportName = relative(inputs.workspace, result.reportFile) || result.reportFile;
-    const where = inputs.artifactName ? `artifact \`${inputs.artifactName}\`` : `\`${reportName}\``;
+    const where = uploaded ? `artifact \`${inputs.artifactName}\` (\`report.md\`)` : `\`${reportName}\``;
     await writeSummary(result.report, {
       fit: fitMarkdown,
       pointer: `The full report is in ${where}${ctx.runUrl ? ` of [this run](${ctx.runUrl})` : ''}.`
     });
-    if (inputs.artifactName) await upload(result, inputs, log);
   });
 }
 
-async function upload(result: EvaluateResult, inputs: EvaluateInputs, log: Log): Promise<void> {
+/** Uploads the staged evaluation; false (after a warning) when it could not be. */
+async function upload(result: EvaluateResult, inputs: EvaluateInputs, log: Log): Promise<boolean> {
   const dir = mkdtempSync(join(process.env.RUNNER_TEMP || tmpdir(), 'llmops-evaluation-'));
   const files = await stageEvaluationArtifact(result, dir);
-  await uploadArtifact(inputs.artifactName!, files, dir, { retentionDays: inputs.artifactRetentionDays, log });
+  return (await uploadArtifact(inputs.artifactName!, files, dir, { retentionDays: inputs.artifactRetentionDays, log })) !== undefined;
 }
