@@ -400,3 +400,15 @@ describe('artifact', () => {
     expect(readdirSync(dir).sort()).toEqual(['metrics.details.json', 'metrics.json', 'report.md', 'runs']);
   });
 });
+
+test('an evaluation flow mapping a missing data column: one error annotation, no stack trace', async () => {
+  setup({ run: 'classify_base', flow: 'eval-accuracy', data: 'tickets.jsonl', 'column-mapping': 'groundtruth=${data.label}\nprediction=${run.outputs.category}' });
+  await run();
+  expect(process.exitCode).toBe(1);
+  const errors = annotations('error');
+  expect(errors).toHaveLength(1);
+  expect(errors[0]).toContain("field 'column_mapping.groundtruth'");
+  expect(errors[0]).toContain("column 'label' does not exist");
+  expect(errors[0]).toContain('Available columns: text, answer.');
+  expect(out.lines().some((l) => /^\s+at /.test(l))).toBe(false);
+});
