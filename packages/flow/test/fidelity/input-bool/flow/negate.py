@@ -1,0 +1,6 @@
+from promptflow.core import tool
+
+
+@tool
+def negate(b: bool) -> bool:
+    return not b

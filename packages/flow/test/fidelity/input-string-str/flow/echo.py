@@ -1,0 +1,7 @@
+from promptflow.core import tool
+
+
+@tool
+def echo(value):
+    return value
+

@@ -1,0 +1,6 @@
+from promptflow.core import tool
+
+
+@tool
+def square(n: int) -> int:
+    return n * n
