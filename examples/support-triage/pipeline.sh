@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The example pipeline, offline: run the flow over the dataset, evaluate it against
+# the ground truth, gate on the metrics, and register the flow in the local folder
+# registry. LLM replies are replayed from recordings/ (written for this example);
+# nothing calls a model or a cloud service.
+set -euo pipefail
+cd "$(dirname "$0")"
+llmops() { node ../../packages/cli/dist/index.js "$@"; }
+
+# Replay never calls the endpoint, but the connection file still names one.
+export AZURE_OPENAI_ENDPOINT="${AZURE_OPENAI_ENDPOINT:-https://replay.invalid/}"
+export AZURE_OPENAI_API_KEY="${AZURE_OPENAI_API_KEY:-replay-only}"
+
+stamp=$(date +%Y%m%d_%H%M%S)
+base="triage_${stamp}"
+eval_run="triage_eval_${stamp}"
+
+echo "== 1. run the flow (llmops run)"
+llmops run --file run.yml --connections-file connections.yml --cache replay --cache-dir recordings --name "$base" >/dev/null
+
+echo "== 2. evaluate against the ground truth"
+llmops run --file run_evaluation.yml --run "$base" --name "$eval_run" >/dev/null
+llmops show-metrics "$eval_run"
+
+echo "== 3. register the flow (local folder registry)"
+llmops register --flow flow --model-name support-triage --target local --run ".llmops/runs/$base" --metrics ".llmops/runs/$eval_run"
