@@ -1,8 +1,9 @@
 import type { Command } from '../command.js';
+import { registerCommand } from './register.js';
 import { runCommand } from './run.js';
 import { showDetailsCommand, showMetricsCommand } from './show.js';
 
 /** Every `llmops` command, in the order `llmops --help` lists them. */
 export function commands(): Command[] {
-  return [runCommand, showMetricsCommand, showDetailsCommand];
+  return [runCommand, showMetricsCommand, showDetailsCommand, registerCommand];
 }
