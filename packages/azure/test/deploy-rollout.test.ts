@@ -304,6 +304,46 @@ describe('a failed rollout is rolled back and leaves traffic exactly as it was',
   });
 });
 
+describe('failures outside the expected stages', () => {
+  it('a key that cannot be read after the deployment exists still rolls back', async () => {
+    await liveEndpoint('ep-nokeys');
+    fake.deny('onlineEndpoints/listKeys');
+    try {
+      const { result } = await deploy({ endpointName: 'ep-nokeys' });
+      expect(result).toMatchObject({ succeeded: false, rolledBack: true, failure: { stage: 'smoke-test' }, deletedDeployments: ['green'] });
+      expect(result.failure!.reason).toMatch(/permission denied/);
+      expect(deployments('ep-nokeys')).toEqual(['blue']);
+    } finally {
+      fake.allow('onlineEndpoints/listKeys');
+    }
+  });
+
+  it('says so, and keeps the new deployment serving, when even the traffic restore is refused', async () => {
+    await liveEndpoint('ep-stuck');
+    let armed = false;
+    fake.setScoringHandler((deployment) => {
+      if (deployment === 'green' && fake.endpoints.get('ep-stuck')!.properties.traffic.green === 10 && !armed) {
+        armed = true;
+        fake.failNext({ method: 'PUT', path: /\/onlineEndpoints\/ep-stuck$/, times: 1000 }, armError(409, 'Conflict', 'Conflicting operation in progress.'));
+      }
+      return undefined;
+    });
+    try {
+      const { result } = await deploy({ endpointName: 'ep-stuck', traffic: '10,100' });
+      expect(result).toMatchObject({ succeeded: false, rolledBack: false, failure: { stage: 'traffic' }, deletedDeployments: [] });
+      expect(result.rollbackProblems).toEqual([
+        expect.stringMatching(/^restoring the traffic to blue 100% failed: .*Conflict/),
+        'the failed deployment green was kept because the traffic could not be restored'
+      ]);
+      expect(traffic('ep-stuck')).toEqual({ blue: 90, green: 10 });
+      expect(deployments('ep-stuck')).toEqual(['blue', 'green']);
+      expect(renderDeploySummary(result)).toContain('the rollback is incomplete');
+    } finally {
+      fake.clearFaults();
+    }
+  });
+});
+
 describe('mistakes fail before anything changes', () => {
   it.each([
     [{ endpointName: 'bad_name' }, 'endpoint-name'],

@@ -164,6 +164,8 @@ async function rolloutLocked(workspace: WorkspaceClient, plan: RolloutPlan, log:
   }
 
   let created = false;
+  // Where we are, for failures that are not raised as a StageFailed (a key that cannot be read).
+  let stage: RolloutStage = 'deployment';
   try {
     try {
       await ops.createDeployment(name, deploymentBody(workspace, plan, location, name));
@@ -173,6 +175,7 @@ async function rolloutLocked(workspace: WorkspaceClient, plan: RolloutPlan, log:
       throw new StageFailed('deployment', `Deployment ${name} failed: ${oneLine(error)}`);
     }
     log.info(`Deployment ${name} is ready (0 % traffic).`);
+    stage = 'smoke-test';
 
     const key = plan.smokeTest ? await ops.primaryKey() : undefined;
     const smoke = async (share: number) => {
@@ -192,6 +195,7 @@ async function rolloutLocked(workspace: WorkspaceClient, plan: RolloutPlan, log:
     // A stage below 100 % needs another deployment to carry the rest.
     const stages = hasOthers ? plan.trafficStages : [100];
     for (const share of stages) {
+      stage = 'traffic';
       const traffic = stageTraffic(trafficBefore, name, share);
       try {
         await ops.setTraffic(traffic);
@@ -200,13 +204,15 @@ async function rolloutLocked(workspace: WorkspaceClient, plan: RolloutPlan, log:
       }
       result.trafficAfter = traffic;
       log.info(`Endpoint ${plan.endpointName} now serves ${formatTraffic(traffic)}.`);
+      stage = 'smoke-test';
       await smoke(share);
     }
     result.smokeTest = plan.smokeTest ? 'passed' : 'skipped';
   } catch (error) {
-    if (!(error instanceof StageFailed)) throw error;
-    result.failure = { stage: error.stage, reason: masker.mask(error.message) };
-    log.error(result.failure.reason, { field: error.stage === 'smoke-test' ? 'smoke-test-expect' : undefined });
+    // Whatever went wrong once the deployment was started, it must not stay half-done.
+    result.failure = error instanceof StageFailed ? { stage: error.stage, reason: masker.mask(error.message) } : { stage, reason: masker.mask(oneLine(error)) };
+    // The caller fails with this reason; logging it as an error too would annotate it twice.
+    log.info(`Rollout failed: ${result.failure.reason}`);
     await rollBack(ops, result, created || (await ops.getDeployment(name).catch(() => undefined)) !== undefined, log, masker);
     return result;
   }
@@ -266,5 +272,5 @@ async function rollBack(ops: EndpointOps, result: DeployResult, deploymentExists
   }
   result.rolledBack = result.rollbackProblems.length === 0;
   if (result.rolledBack) log.info(`Rolled back: endpoint ${result.endpointName} serves ${formatTraffic(result.trafficAfter)} as before.`);
-  else log.error(`Rollback incomplete: ${result.rollbackProblems.join('; ')}. Check endpoint ${result.endpointName} in the Azure ML studio.`);
+  else log.info(`Rollback incomplete: ${result.rollbackProblems.join('; ')}. Check endpoint ${result.endpointName} in the Azure ML studio.`);
 }
