@@ -151,7 +151,7 @@ export async function evaluate(options: EvaluateOptions, log: Log): Promise<Eval
     log.warning(message);
   };
 
-  const flowMetrics: Metrics = {};
+  let flowMetrics: Metrics = {};
   let evalRun: EvalFlowRunResult | undefined;
   if (hasFlow) {
     evalRun = await options.runFlow!({
@@ -179,11 +179,11 @@ export async function evaluate(options: EvaluateOptions, log: Log): Promise<Eval
     }
     if (evalRun.aggregationError) warn(`Aggregation node '${evalRun.aggregationError.node}' of the evaluation flow failed: ${evalRun.aggregationError.message.split('\n')[0]}`);
     const logged = await loadMetrics(evalRun.runDir, { field: field('flow'), cwd });
-    Object.assign(flowMetrics, logged.metrics);
+    flowMetrics = logged.metrics;
     if (logged.ignored.length) warn(`Metrics logged by the evaluation flow that are not numbers were left out: ${logged.ignored.join(', ')}`);
     const baseFailed = failedLinesOf(base);
     if (baseFailed.length && builtinNames.length === 0) {
-      warn(`${baseFailed.length} line(s) failed in run '${base.name}' (${listLines(baseFailed)}); Prompt flow's join leaves them out of the evaluation flow, so its metrics do not count them. Add built-in 'metrics' to count them as wrong.`);
+      warn(`${baseFailed.length} line(s) failed in run '${base.name}' (${listLines(baseFailed)}); Prompt flow's join leaves them out of the evaluation flow, so its metrics do not count them. Add built-in '${field('metrics')}' to count them as wrong.`);
     }
   }
 
