@@ -1,0 +1,6 @@
+from promptflow.core import tool
+
+
+@tool
+def join(a, b) -> str:
+    return f"{a}+{b}"
