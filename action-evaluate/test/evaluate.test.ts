@@ -1,5 +1,8 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { silentLog } from '@llmops/common';
 import { runFlow } from '@llmops/flow';
@@ -373,6 +376,34 @@ describe('artifact', () => {
     expect(summary()).toContain('## Evaluation of `classify_base`');
   });
 
+  test('on a runner the artifact is uploaded (results service and blob storage faked), with metrics.json at its root', async () => {
+    const results = await startResultsService();
+    try {
+      setup({
+        run: 'classify_base', metrics: 'accuracy', prediction: '${run.outputs.category}', 'ground-truth': '${data.answer}',
+        'artifact-name': 'eval-metrics', 'artifact-retention-days': '5'
+      });
+      env.set({ ACTIONS_RUNTIME_TOKEN: runtimeToken(), ACTIONS_RESULTS_URL: `${results.url}/` });
+      await run();
+      expect(process.exitCode).toBeUndefined();
+      expect(annotations()).toEqual([expect.stringMatching(/^::warning::1 line\(s\) failed/)]);
+      const create = results.calls.find((c) => c.method === 'CreateArtifact')!;
+      expect(create.body).toMatchObject({ name: 'eval-metrics', workflow_run_backend_id: 'run-backend', workflow_job_run_backend_id: 'job-backend' });
+      const days = (Date.parse(String(create.body.expires_at)) - Date.now()) / 86_400_000;
+      expect(days).toBeGreaterThan(4.9);
+      expect(days).toBeLessThanOrEqual(5);
+      expect(results.calls.find((c) => c.method === 'FinalizeArtifact')!.body).toMatchObject({ name: 'eval-metrics' });
+      const zip = join(tempDir('llmops-evaluate-zip-'), 'a.zip');
+      writeFileSync(zip, results.blob());
+      const names = JSON.parse(execFileSync('python3', ['-c', 'import sys, zipfile, json; print(json.dumps(zipfile.ZipFile(sys.argv[1]).namelist()))', zip], { encoding: 'utf8' })) as string[];
+      expect(names).toEqual(expect.arrayContaining(['metrics.json', 'metrics.details.json', 'report.md', 'runs/classify_base/run.json', 'runs/classify_base/flow_outputs/output.jsonl']));
+      const metrics = execFileSync('python3', ['-c', 'import sys, zipfile; print(zipfile.ZipFile(sys.argv[1]).read("metrics.json").decode())', zip], { encoding: 'utf8' });
+      expect(JSON.parse(metrics)).toEqual({ accuracy: 0.5 });
+    } finally {
+      await results.stop();
+    }
+  });
+
   test('the staged artifact has metrics.json at its root (what action-gate\'s baseline-artifact reads) and the runs', async () => {
     const { evaluate, stageEvaluationArtifact } = await import('@llmops/evaluate');
     setup({});
@@ -412,3 +443,57 @@ test('an evaluation flow mapping a missing data column: one error annotation, no
   expect(errors[0]).toContain('Available columns: text, answer.');
   expect(out.lines().some((l) => /^\s+at /.test(l))).toBe(false);
 });
+
+/** A runtime token as the runner's: a JWT whose `scp` names the run and job backends. */
+function runtimeToken(): string {
+  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  return `${part({ alg: 'none', typ: 'JWT' })}.${part({ scp: 'Actions.Results:run-backend:job-backend' })}.sig`;
+}
+
+/**
+ * The artifact results service (Twirp JSON: CreateArtifact, FinalizeArtifact) and the
+ * signed blob URL it hands out, which takes blocks and a block list as Azure Blob does.
+ */
+async function startResultsService() {
+  const calls: Array<{ method: string; body: Record<string, unknown> }> = [];
+  const blocks = new Map<string, Buffer>();
+  let committed = Buffer.alloc(0);
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      const twirp = /^\/twirp\/github\.actions\.results\.api\.v1\.ArtifactService\/(\w+)$/.exec(url.pathname);
+      const json = (status: number, value: unknown) => {
+        res.writeHead(status, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(value));
+      };
+      if (req.method === 'POST' && twirp) {
+        calls.push({ method: twirp[1]!, body: JSON.parse(body.toString('utf8')) });
+        if (twirp[1] === 'CreateArtifact') return json(200, { ok: true, signedUploadUrl: `${address()}/blob/artifact.zip?sig=secret` });
+        if (twirp[1] === 'FinalizeArtifact') return json(200, { ok: true, artifactId: '77' });
+        return json(404, { code: 'bad_route', msg: twirp[1] });
+      }
+      if (req.method === 'PUT' && url.pathname === '/blob/artifact.zip') {
+        const comp = url.searchParams.get('comp');
+        if (comp === 'block') blocks.set(url.searchParams.get('blockid')!, body);
+        else if (comp === 'blocklist') {
+          const ids = [...body.toString('utf8').matchAll(/<(?:Latest|Uncommitted|Committed)>([^<]+)</g)].map((m) => m[1]!);
+          committed = Buffer.concat(ids.map((id) => blocks.get(id)!));
+        } else committed = body;
+        res.writeHead(201, { etag: '"0x1"', 'last-modified': new Date().toUTCString(), 'x-ms-request-id': 'r', 'x-ms-version': '2025-01-05' });
+        return res.end();
+      }
+      json(404, { message: `no route ${req.method} ${url.pathname}` });
+    });
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const address = () => `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url: address(),
+    calls,
+    blob: () => committed,
+    stop: () => new Promise<void>((done) => server.close(() => done()))
+  };
+}
