@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLog } from '@llmops/common';
 import { runFlow } from '@llmops/flow';
-import { startFakeOpenAI } from '../packages/flow/test/support/fake-openai.js';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -47,8 +48,27 @@ function writeFlow(dir: string): void {
   writeFileSync(join(dir, 'step.jinja2'), 'system:\nYou answer briefly.\nuser:\n{{text}}\n');
 }
 
+/** The endpoint runs in its own process, as a real one would be remote. */
+async function startEndpoint(): Promise<{ url: string; close(): Promise<void> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fake-endpoint.ts'), String(latencyMs), 'bench-key'], {
+    stdio: ['pipe', 'pipe', 'inherit']
+  });
+  let buffered = '';
+  for await (const chunk of child.stdout!) {
+    buffered += String(chunk);
+    if (buffered.includes('\n')) break;
+  }
+  return {
+    url: buffered.trim(),
+    close: async () => {
+      child.stdin!.end();
+      await once(child, 'exit');
+    }
+  };
+}
+
 async function main(): Promise<void> {
-  const server = await startFakeOpenAI({ fixedLatencyMs: latencyMs });
+  const server = await startEndpoint();
   const work = mkdtempSync(join(tmpdir(), 'llmops-bench-'));
   try {
     writeFlow(join(work, 'flow'));

@@ -1,9 +1,10 @@
 import type { Command } from '../command.js';
+import { deployCommand } from './deploy.js';
 import { registerCommand } from './register.js';
 import { runCommand } from './run.js';
 import { showDetailsCommand, showMetricsCommand } from './show.js';
 
 /** Every `llmops` command, in the order `llmops --help` lists them. */
 export function commands(): Command[] {
-  return [runCommand, showMetricsCommand, showDetailsCommand, registerCommand];
+  return [runCommand, showMetricsCommand, showDetailsCommand, registerCommand, deployCommand];
 }

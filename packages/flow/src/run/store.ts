@@ -80,6 +80,7 @@ export class RunStore {
   /** Lines finished so far, this session and before a resume; keyed by line number. */
   private readonly lines = new Map<number, LineResult>();
   private readonly queues = new Map<string, Promise<void>>();
+  private readonly nodeFolders = new Set<string>();
   private tmpCounter = 0;
 
   private constructor(
@@ -128,7 +129,7 @@ export class RunStore {
     this.lines.set(line.lineNumber, line);
     await Promise.all(line.nodeRuns.map((node) => this.writeNodeRecord(line.lineNumber, node)));
     const file = join(this.dir, 'flow_artifacts', flowArtifactFileName(line.lineNumber));
-    await this.atomicWrite(file, dumpsPy(lineRunRecord(this.name, line)));
+    await this.plainWrite(file, dumpsPy(lineRunRecord(this.name, line)));
     await this.writeLineLog(line);
     await this.log(`Process name(MainProcess)-Process id(${process.pid})-Line number(${line.lineNumber}) ${line.status === 'Completed' ? 'completed' : 'failed'}.`);
   }
@@ -215,8 +216,11 @@ export class RunStore {
 
   private async writeNodeRecord(lineNumber: number | null, node: NodeRunResult): Promise<void> {
     const folder = join(this.dir, 'node_artifacts', node.node);
-    await mkdir(folder, { recursive: true });
-    await this.atomicWrite(join(folder, nodeArtifactFileName(lineNumber)), dumpsPy(nodeRunRecord(this.name, lineNumber, node)));
+    if (!this.nodeFolders.has(folder)) {
+      await mkdir(folder, { recursive: true });
+      this.nodeFolders.add(folder);
+    }
+    await this.plainWrite(join(folder, nodeArtifactFileName(lineNumber)), dumpsPy(nodeRunRecord(this.name, lineNumber, node)));
   }
 
   /** `flow_logs/<n:09d>.log`: the line's node steps and what its nodes printed. */
@@ -232,7 +236,7 @@ export class RunStore {
       }
       out.push(formatLogLine(node.status === 'Completed' ? `Node ${node.node} completes.` : `Node ${node.node} fails.`, node.status === 'Completed' ? 'INFO' : 'ERROR', 'execution.flow', node.endTime));
     }
-    await this.atomicWrite(join(this.dir, 'flow_logs', `${String(line.lineNumber).padStart(9, '0')}.log`), out.join(''));
+    await this.plainWrite(join(this.dir, 'flow_logs', `${String(line.lineNumber).padStart(9, '0')}.log`), out.join(''));
   }
 
   private async writeRecord(): Promise<void> {
@@ -247,6 +251,14 @@ export class RunStore {
       duration: r.duration === null ? null : pyFloat(r.duration)
     };
     await this.atomicWrite(join(this.dir, 'run.json'), dumpsPy(ordered, { indent: 4 }));
+  }
+
+  /**
+   * Per-line files are written in place: a write torn by a crash leaves a record that
+   * does not parse, and resume simply runs that line again. Serialized per file.
+   */
+  private plainWrite(file: string, content: string): Promise<void> {
+    return this.enqueue(file, () => writeFile(file, content));
   }
 
   /** Write-then-rename, serialized per file, so a reader or a crash never sees half a file. */
