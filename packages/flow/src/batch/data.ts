@@ -26,8 +26,9 @@ export async function loadData(path: string, options: { log?: Log } = {}): Promi
     });
   }
   if (!info.isDirectory()) return loadFile(path, log);
-  // Breadth-first, files sorted by name within a level; pandas fills a missing key
-  // per file, so each file is completed on its own before concatenation.
+  // Breadth-first, files sorted by name within a level. pandas concatenates the
+  // files' tables (`pd.concat`), so a column present in any file is NaN in the
+  // rows of the files that lack it: the rows are completed after concatenation.
   const rows: Row[] = [];
   let level = [path];
   while (level.length > 0) {
@@ -42,7 +43,7 @@ export async function loadData(path: string, options: { log?: Log } = {}): Promi
     }
     level = next;
   }
-  return rows;
+  return fillMissingKeys(rows);
 }
 
 async function loadFile(file: string, log: Log): Promise<Row[]> {
