@@ -39,8 +39,8 @@ interface CaseSpec {
   line_timeout?: number;
   /** Fake LLM answers: a fixed content, tool calls, or `messages` (the content is the JSON of the request's messages). */
   llm?: { content?: string | null; tool_calls?: Array<{ id: string; name: string; arguments: string }>; reply?: 'messages' };
-  /** The whole run must fail with this UserError. */
-  run_error?: { message: string; code?: string };
+  /** The whole run must fail with a UserError whose message holds each `contains` string (paths are scratch folders). */
+  run_error?: { contains: string[]; code?: string };
   /** An aggregation node must fail (the run still completes) with this message in error.json. */
   aggregation_error?: { node: string; message: string };
   /** Run record expectations. */
@@ -204,7 +204,7 @@ describe('fidelity: Prompt flow 1.18 outputs', () => {
         (e: unknown) => e as Error & { code?: string }
       );
       expect(error?.name).toBe('UserError');
-      expect(error?.message).toBe(spec.run_error.message);
+      for (const part of spec.run_error.contains) expect(error?.message).toContain(part);
       if (spec.run_error.code) expect(error?.code).toBe(spec.run_error.code);
       return;
     }
