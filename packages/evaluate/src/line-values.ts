@@ -16,10 +16,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { UserError } from '@llmops/common';
-import { isPlainObject, numericValue } from '@llmops/flow';
+import { isPlainObject, numericValue, parsePyJson } from '@llmops/flow';
 import type { LinePrediction } from './builtin.js';
 import { loadDataRows, readRunJsonl, type Row } from './data-file.js';
-import { parsePyJson } from './pyjson.js';
 
 export type ReferenceSource = 'run.outputs' | 'run.inputs' | 'data';
 export interface ValueReference { source: ReferenceSource; column: string; text: string }
@@ -87,7 +86,7 @@ export async function resolveLineValues(options: ResolveLineValuesOptions): Prom
   let dataShown = dataPath;
   if (needsData && dataPath) {
     const full = isAbsolute(dataPath) ? dataPath : resolve(cwd, dataPath);
-    const rows = await loadDataRows(full, dataPath);
+    const rows = await loadDataRows(full);
     data = keyByLine(rows);
     // As Prompt flow's join: a source without line_number is matched by position, so its length must match.
     const positional = !rows.every((r) => Number.isInteger(numericValue(r.line_number)));

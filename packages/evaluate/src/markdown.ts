@@ -56,13 +56,16 @@ export function fitMarkdown(markdown: string, maxBytes: number, pointer: string)
 
   const sections = splitSections(markdown);
   let kept = '';
+  let keptBytes = 0;
   let index = 0;
   for (; index < sections.length; index++) {
-    if (bytes(kept + sections[index]!) > budget) break;
+    const size = bytes(sections[index]!);
+    if (keptBytes + size > budget) break;
     kept += sections[index]!;
+    keptBytes += size;
   }
   const next = sections[index];
-  if (next !== undefined) kept += cutSection(next, budget - bytes(kept));
+  if (next !== undefined) kept += cutSection(next, budget - keptBytes);
   return kept.trimEnd() + tail;
 }
 
@@ -91,14 +94,18 @@ function cutSection(section: string, budget: number): string {
   const lines = section.split(/(?<=\n)/);
   let best = '';
   let text = '';
+  // Bytes are counted line by line: re-encoding the growing text made this quadratic.
+  let textBytes = 0;
   let depth = 0;
   for (const [i, line] of lines.entries()) {
     text += line;
+    textBytes += bytes(line);
     depth = Math.max(0, depth + count(line, /<details[\s>]/g) - count(line, /<\/details>/g));
-    const closed = `${text.endsWith('\n') ? text : `${text}\n`}${'\n</details>\n'.repeat(depth)}`;
-    if (bytes(closed) > budget) break;
+    const newline = text.endsWith('\n') ? '' : '\n';
+    const closing = '\n</details>\n'.repeat(depth);
+    if (textBytes + bytes(newline) + bytes(closing) > budget) break;
     // A heading or summary alone, with none of its content, is not worth keeping.
-    if (i >= 2) best = closed;
+    if (i >= 2) best = `${text}${newline}${closing}`;
   }
   return best;
 }

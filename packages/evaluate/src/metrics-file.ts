@@ -13,8 +13,7 @@
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { UserError } from '@llmops/common';
-import { isPlainObject, numericValue } from '@llmops/flow';
-import { parsePyJson } from './pyjson.js';
+import { isPlainObject, numericValue, parsePyJson } from '@llmops/flow';
 
 export type Metrics = Record<string, number>;
 

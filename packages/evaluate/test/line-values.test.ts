@@ -122,7 +122,8 @@ describe('loadDataRows', () => {
     await writeFile(join(root, 'd.tsv'), 'a\tb\r\n1\t2\r\n');
     expect(await loadDataRows(join(root, 'd.tsv'))).toEqual([{ a: '1', b: '2' }]);
     await writeFile(join(root, 'bad.jsonl'), '{"a": 1}\n{"a": \n');
-    const e = await userError(loadDataRows(join(root, 'bad.jsonl'), 'bad.jsonl'));
-    expect([e.message, e.line, e.file]).toEqual(["line 2 of 'bad.jsonl' is not valid JSON: unexpected end of JSON at position 6", 2, 'bad.jsonl']);
+    const e = await userError(loadDataRows(join(root, 'bad.jsonl')));
+    expect([e.line, e.file]).toEqual([2, join(root, 'bad.jsonl')]);
+    expect(e.message).toMatch(/line 2/);
   });
 });

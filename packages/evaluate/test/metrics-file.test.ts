@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { UserError } from '@llmops/common';
 import { PyFloat } from '@llmops/flow';
 import { loadMetrics, mergeMetrics, metricsOutputJson, pyFloatOfString, stringifyMetrics, writeMetrics } from '../src/index.js';
-import { parsePyJson } from '../src/pyjson.js';
+import { parsePyJson } from '@llmops/flow';
 
 let dir: string;
 beforeAll(async () => {
@@ -57,7 +57,7 @@ describe('loadMetrics', () => {
 
   test('errors name the field and file', async () => {
     let e = await userError(loadMetrics('{"accuracy": 0.7,}', { field: 'metrics', cwd: dir }));
-    expect(e.message).toMatch(/^'metrics' is not valid JSON: expected a property name at position 17$/);
+    expect(e.message).toMatch(/^'metrics' is not valid JSON: Expecting property name enclosed in double quotes: line 1 column 18 \(char 17\)$/);
     expect(e.field).toBe('metrics');
     e = await userError(loadMetrics('nope.json', { field: 'baseline', cwd: dir }));
     expect(e.message).toBe("'baseline' is neither JSON nor an existing file or run directory: 'nope.json'");
@@ -104,7 +104,7 @@ describe('pyjson and float()', () => {
     expect(v.d).toBe(12345678901234567890n);
     expect(v.e).toBe('xé\n');
     expect(v.f).toEqual([new PyFloat(100)]);
-    expect(() => parsePyJson('{"a": 1} x')).toThrow('unexpected text after the JSON value at position 9');
+    expect(() => parsePyJson('{"a": 1} x')).toThrow('Extra data: line 1 column 10 (char 9)');
   });
 
   test.each([

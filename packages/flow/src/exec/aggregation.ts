@@ -8,6 +8,7 @@ import type { Flow, InputAssignment } from '../dag/model.js';
 import { resolvePropertyPath } from '../dag/index.js';
 import { pyEquals } from '../py/pyvalue.js';
 import { toErrorDict } from './errors.js';
+import { nodeKwargs } from './line.js';
 import type { AggregationResult, LineRunResult, NodeRunResult, PreparedNode } from './types.js';
 
 export async function runAggregation(
@@ -60,17 +61,7 @@ export async function runAggregation(
     const kwargs: Record<string, unknown> = {};
     let run: NodeRunResult;
     try {
-      for (const [name, assignment] of Object.entries(node.inputs)) {
-        if (assignment.kind === 'literal') {
-          if (name in node_.literalInputs) kwargs[name] = node_.literalInputs[name];
-          continue;
-        }
-        if (assignment.kind === 'nodeOutput' && bypassed.has(assignment.node)) {
-          if (!node_.paramHasDefault(name)) kwargs[name] = null;
-          continue;
-        }
-        kwargs[name] = read(assignment);
-      }
+      Object.assign(kwargs, nodeKwargs(node_, bypassed, read));
       const outcome = await node_.invoke(kwargs, { lineNumber: null, signal });
       aggregationOutputs.set(node.name, outcome.output);
       for (const metric of outcome.metrics ?? []) result.metrics[metric.key] = metric.value;

@@ -14,11 +14,11 @@ import { loadConnections } from '../connections/index.js';
 import type { Connection } from '../connections/model.js';
 import { applyPythonConnectionOverrides, loadFlow } from '../dag/index.js';
 import type { Flow } from '../dag/model.js';
-import { LlmCache, LlmClient, type CacheMode } from '../llm/index.js';
+import { abortableSleep, LlmCache, LlmClient, type CacheMode } from '../llm/index.js';
 import { PythonPool, pythonParamValueType } from '../python/index.js';
 import { defaultRunName, loadRunFile, readRun, RunStore, type RunSpec } from '../run/index.js';
 import { runAggregation } from './aggregation.js';
-import { abortableDelay, Semaphore } from './concurrency.js';
+import { Semaphore } from './concurrency.js';
 import { lineTimeoutFailure } from './errors.js';
 import { LineExecutor } from './line.js';
 import { prepareNodes } from './tools.js';
@@ -215,7 +215,7 @@ export async function runFlow(options: RunFlowOptions): Promise<RunFlowResult> {
           const controller = new AbortController();
           const onOuterAbort = () => controller.abort(options.signal!.reason);
           options.signal?.addEventListener('abort', onOuterAbort, { once: true });
-          const timer = abortableDelay(timeoutSec * 1000, controller.signal).then(
+          const timer = abortableSleep(timeoutSec * 1000, controller.signal).then(
             () => controller.abort(lineTimeoutFailure(line.lineNumber, timeoutSec)),
             () => undefined
           );

@@ -49,6 +49,28 @@ function readAssignment(
   }
 }
 
+/**
+ * A node's keyword arguments (`_dag_manager.get_node_valid_inputs`): coerced literals,
+ * and for a bypassed dependency nothing when the parameter has a default, else None.
+ */
+export function nodeKwargs(
+  prepared: PreparedNode,
+  bypassed: Set<string>,
+  read: (assignment: InputAssignment) => unknown
+): Record<string, unknown> {
+  const kwargs: Record<string, unknown> = {};
+  for (const [name, assignment] of Object.entries(prepared.node.inputs)) {
+    if (assignment.kind === 'literal') {
+      if (name in prepared.literalInputs) kwargs[name] = prepared.literalInputs[name];
+    } else if (assignment.kind === 'nodeOutput' && bypassed.has(assignment.node)) {
+      if (!prepared.paramHasDefault(name)) kwargs[name] = null;
+    } else {
+      kwargs[name] = read(assignment);
+    }
+  }
+  return kwargs;
+}
+
 export class LineExecutor {
   private readonly lineNodes: FlowNode[];
 
@@ -187,16 +209,8 @@ export class LineExecutor {
     const kwargs: Record<string, unknown> = {};
     const promptResults: Record<string, PromptEscape | undefined> = {};
     try {
+      Object.assign(kwargs, nodeKwargs(prepared, bypassed, (assignment) => readAssignment(assignment, flowInputs, outputs)));
       for (const [name, assignment] of Object.entries(node.inputs)) {
-        if (assignment.kind === 'literal') {
-          if (name in prepared.literalInputs) kwargs[name] = prepared.literalInputs[name];
-          continue;
-        }
-        if (assignment.kind === 'nodeOutput' && bypassed.has(assignment.node)) {
-          if (!prepared.paramHasDefault(name)) kwargs[name] = null;
-          continue;
-        }
-        kwargs[name] = readAssignment(assignment, flowInputs, outputs);
         if (assignment.kind === 'nodeOutput' && assignment.path === '' && escapes.has(assignment.node)) {
           promptResults[name] = escapes.get(assignment.node);
         }
