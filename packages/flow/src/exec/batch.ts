@@ -212,6 +212,9 @@ export async function runFlow(options: RunFlowOptions): Promise<RunFlowResult> {
     await Promise.all(
       todo.map((line) =>
         semaphore.run(async () => {
+          // After an abort, queued lines never start (an abort listener added now would
+          // never fire): they stay unrecorded, so a resume runs them.
+          if (options.signal?.aborted) return;
           const controller = new AbortController();
           const onOuterAbort = () => controller.abort(options.signal!.reason);
           options.signal?.addEventListener('abort', onOuterAbort, { once: true });
