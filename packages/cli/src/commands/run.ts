@@ -59,7 +59,16 @@ export const runCommand: Command = {
     const connections = list(flags, 'connections');
     const allowedFailureRate = num(flags, 'allowed-failure-rate') ?? 0;
     const stream = flags.stream === true;
+    // Ctrl-C stops the run cleanly: finished lines stay on disk and --resume runs the rest.
+    const stop = new AbortController();
+    const onInterrupt = () => {
+      io.log.warning('Interrupted: stopping after the lines in flight (press Ctrl-C again to quit at once).');
+      process.off('SIGINT', onInterrupt);
+      stop.abort(new Error('interrupted'));
+    };
+    process.on('SIGINT', onInterrupt);
     const result = await runFlow({
+      signal: stop.signal,
       flow: str(flags, 'flow'),
       data: str(flags, 'data'),
       runFile: str(flags, 'file'),
@@ -84,9 +93,10 @@ export const runCommand: Command = {
             io.log.info(`[${progress.done}/${progress.total}] line ${line.lineNumber} ${line.status}: ${detail}`);
           }
         : undefined
-    });
+    }).finally(() => process.off('SIGINT', onInterrupt));
     const record = await readRun(result.runDir, resolve(str(flags, 'runs-dir') ?? '.llmops/runs'));
     io.stdout(`${JSON.stringify(record.record, null, 4)}\n`);
+    if (result.status === 'Canceled') return 130;
     const exceeded = failureRateExceeded(result, allowedFailureRate);
     if (exceeded) {
       io.log.error(exceeded);

@@ -68,7 +68,8 @@ export interface RunFlowResult {
   runName: string;
   runDir: string;
   outputFile: string;
-  status: 'Completed' | 'Failed';
+  /** Canceled when `signal` stopped the run: finished lines are kept and `resume` runs the rest. */
+  status: 'Completed' | 'Failed' | 'Canceled';
   linesTotal: number;
   linesCompleted: number;
   linesFailed: number;
@@ -162,7 +163,8 @@ export async function runFlow(options: RunFlowOptions): Promise<RunFlowResult> {
   const runName = merged.name ?? defaultRunName(flow.dir, flow.nodeVariant ? variantIdOf(flow.nodeVariant) : undefined, new Date());
   const pool = new PythonPool({
     python: options.python ?? 'python3',
-    size: Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY),
+    // One worker per line in flight, plus room for a line's independent Python nodes to overlap.
+    size: Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY) + Math.max(0, countPythonNodes(flow) - 1),
     flowDir: flow.dir,
     env: resolveEnvironment({ ...flow.environmentVariables, ...merged.environmentVariables }, connections, flow, log),
     log
@@ -243,17 +245,22 @@ export async function runFlow(options: RunFlowOptions): Promise<RunFlowResult> {
     finished.sort((a, b) => a.lineNumber - b.lineNumber);
     const succeeded = finished.filter((l) => l.status === 'Completed');
     const failed = finished.filter((l) => l.status === 'Failed');
-    const aggregation = await runAggregation(flow, prepared, succeeded, options.signal ?? new AbortController().signal);
+    const canceled = options.signal?.aborted === true;
+    const aggregation = canceled
+      ? { metrics: {}, nodeRuns: [] }
+      : await runAggregation(flow, prepared, succeeded, options.signal ?? new AbortController().signal);
     const usage = finished.reduce((acc, l) => addUsage(acc, l.usage), addUsage(ZERO_USAGE, sumUsage(aggregation.nodeRuns)));
     if (failed.length) log.warning(`${failed.length}/${finished.length} flow run failed, indexes: [${failed.map((l) => l.lineNumber).join(',')}]`);
     if (aggregation.failure) log.warning(`Aggregation node '${aggregation.failure.node}' failed: ${aggregation.failure.error.message}`);
 
-    await store.finalize({ status: 'Completed', metrics: aggregation.metrics, aggregation });
+    const status = canceled ? 'Canceled' : 'Completed';
+    if (canceled) log.warning(`Run ${runName} was canceled after ${finished.length}/${lines.length} lines; resume it to run the rest.`);
+    await store.finalize({ status, metrics: aggregation.metrics, aggregation });
     return {
       runName,
       runDir: store.dir,
       outputFile: join(store.dir, 'flow_outputs', 'output.jsonl'),
-      status: 'Completed',
+      status,
       linesTotal: finished.length,
       linesCompleted: succeeded.length,
       linesFailed: failed.length,
@@ -289,6 +296,10 @@ async function applyPendingOverrides(flow: Flow, pool: PythonPool): Promise<Flow
 /** Lines read back from a run directory carry their usage per node only. */
 function withUsage(line: import('../run/types.js').LineResult): LineRunResult {
   return { ...line, usage: line.usage ?? sumUsage(line.nodeRuns) };
+}
+
+function countPythonNodes(flow: Flow): number {
+  return flow.nodes.filter((n) => n.type === 'python' && !n.aggregation).length;
 }
 
 function stringValues(overrides: Record<string, Record<string, unknown>> | undefined): Record<string, Record<string, string>> | undefined {
