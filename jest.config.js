@@ -2,7 +2,7 @@
 export default {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
-  roots: ['<rootDir>/packages', '<rootDir>/test', '<rootDir>/action-run-flow', '<rootDir>/action-evaluate', '<rootDir>/action-gate', '<rootDir>/action-register', '<rootDir>/action-deploy'],
+  roots: ['<rootDir>/packages', '<rootDir>/action-run-flow', '<rootDir>/action-evaluate', '<rootDir>/action-gate', '<rootDir>/action-register', '<rootDir>/action-deploy'],
   testMatch: ['**/test/**/*.test.ts'],
   moduleNameMapper: {
     '^@llmops/([a-z-]+)$': '<rootDir>/packages/$1/src/index.ts',
