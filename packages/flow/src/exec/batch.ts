@@ -203,6 +203,7 @@ export async function runFlow(options: RunFlowOptions): Promise<RunFlowResult> {
       log
     });
     const executor = new LineExecutor(flow, prepared);
+    log.debug(`${runName}: ${lines.length} lines ready to run after ${Date.now() - started} ms of setup`);
     const finished: LineRunResult[] = store.finishedLines().filter((l) => l.status === 'Completed').map(withUsage);
     const skip = new Set(finished.map((l) => l.lineNumber));
     const todo = lines.filter((l) => !skip.has(l.lineNumber));
@@ -211,35 +212,38 @@ export async function runFlow(options: RunFlowOptions): Promise<RunFlowResult> {
     const semaphore = new Semaphore(Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY));
     const timeoutSec = options.lineTimeoutSec ?? DEFAULT_LINE_TIMEOUT_SEC;
     let done = finished.length;
+    const runLine = async (line: { lineNumber: number; inputs: Record<string, unknown> }): Promise<LineRunResult | undefined> => {
+      // After an abort, queued lines never start (an abort listener added now would
+      // never fire): they stay unrecorded, so a resume runs them.
+      if (options.signal?.aborted) return undefined;
+      const controller = new AbortController();
+      const onOuterAbort = () => controller.abort(options.signal!.reason);
+      options.signal?.addEventListener('abort', onOuterAbort, { once: true });
+      const timer = abortableSleep(timeoutSec * 1000, controller.signal).then(
+        () => controller.abort(lineTimeoutFailure(line.lineNumber, timeoutSec)),
+        () => undefined
+      );
+      try {
+        return await executor.run(line.lineNumber, line.inputs, {
+          nodeConcurrency: DEFAULT_NODE_CONCURRENCY,
+          signal: controller.signal,
+          onWarning: (m) => log.debug(m)
+        });
+      } finally {
+        options.signal?.removeEventListener('abort', onOuterAbort);
+        if (!controller.signal.aborted) controller.abort(new Error('line done'));
+        await timer;
+      }
+    };
     await Promise.all(
-      todo.map((line) =>
-        semaphore.run(async () => {
-          // After an abort, queued lines never start (an abort listener added now would
-          // never fire): they stay unrecorded, so a resume runs them.
-          if (options.signal?.aborted) return;
-          const controller = new AbortController();
-          const onOuterAbort = () => controller.abort(options.signal!.reason);
-          options.signal?.addEventListener('abort', onOuterAbort, { once: true });
-          const timer = abortableSleep(timeoutSec * 1000, controller.signal).then(
-            () => controller.abort(lineTimeoutFailure(line.lineNumber, timeoutSec)),
-            () => undefined
-          );
-          try {
-            const result = await executor.run(line.lineNumber, line.inputs, {
-              nodeConcurrency: DEFAULT_NODE_CONCURRENCY,
-              signal: controller.signal,
-              onWarning: (m) => log.debug(m)
-            });
-            await store!.appendLine(result);
-            finished.push(result);
-            options.onLine?.(result, { done: ++done, total: lines.length });
-          } finally {
-            options.signal?.removeEventListener('abort', onOuterAbort);
-            if (!controller.signal.aborted) controller.abort(new Error('line done'));
-            await timer;
-          }
-        })
-      )
+      todo.map(async (line) => {
+        const result = await semaphore.run(() => runLine(line));
+        if (!result) return;
+        // Persisted outside the concurrency slot: the next line need not wait for the disk.
+        await store!.appendLine(result);
+        finished.push(result);
+        options.onLine?.(result, { done: ++done, total: lines.length });
+      })
     );
 
     finished.sort((a, b) => a.lineNumber - b.lineNumber);

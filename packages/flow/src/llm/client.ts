@@ -4,11 +4,25 @@
  * up to 100 retries, `retry-after` or 3, 4, 6, 10… s). Consults the LLM cache
  * first. A line's AbortSignal cancels both the wait and the request.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { AzureOpenAI, OpenAI } from 'openai';
 import { silentLog, type Log } from '@llmops/common';
 import { LlmCache, cacheKey, type LlmCacheRequest, type LlmCachedResponse } from './cache.js';
 import { LlmToolError } from './errors.js';
+import { httpFetch } from './http-fetch.js';
 import { classifyError, openAIErrorMessage, pythonErrorText, pythonErrorType, retryWaitSeconds } from './retry.js';
+
+/** Where the current call's raw error body goes (the SDK client, and so its fetch, is shared). */
+const errorBodies = new AsyncLocalStorage<{ body?: string }>();
+
+const capturingFetch: typeof fetch = async (input, init) => {
+  const response = await httpFetch(input, init).catch((error: unknown) => {
+    throw sameRealmError(error);
+  });
+  const captured = errorBodies.getStore();
+  if (!response.ok && captured) captured.body = await response.clone().text().catch(() => undefined);
+  return response;
+};
 
 export type LlmEndpoint =
   | { kind: 'azure'; apiBase: string; apiVersion: string; apiKey: string }
@@ -98,6 +112,7 @@ export class LlmClient {
   private readonly log: Log;
   /** Cache entries being written, so concurrent identical calls in `auto` wait for one answer. */
   private readonly inFlight = new Map<string, Promise<LlmResponse>>();
+  private readonly sdkClients = new Map<string, OpenAI>();
 
   constructor(options: LlmClientOptions = {}) {
     this.requestTimeoutMs = options.requestTimeoutMs ?? 600_000;
@@ -176,20 +191,27 @@ export class LlmClient {
 
   /** One HTTP call. Error bodies are captured raw, to word errors as openai-python does. */
   private async callOnce(request: LlmRequest, captured: { body?: string }): Promise<LlmCachedResponse> {
-    const capturingFetch: typeof fetch = async (input, init) => {
-      const response = await fetch(input, init).catch((error: unknown) => {
-        throw sameRealmError(error);
-      });
-      if (!response.ok) captured.body = await response.clone().text().catch(() => undefined);
-      return response;
-    };
-    const e = request.endpoint;
-    const common = { apiKey: e.apiKey, maxRetries: 0, timeout: this.requestTimeoutMs, fetch: capturingFetch };
-    const client =
-      e.kind === 'azure'
-        ? // The base URL is built here (PF's azure_endpoint + "/openai") so OPENAI_BASE_URL cannot interfere.
-          new AzureOpenAI({ ...common, apiVersion: e.apiVersion, baseURL: `${e.apiBase.replace(/\/+$/, '')}/openai` })
-        : new OpenAI({ ...common, baseURL: e.baseUrl || undefined, organization: e.organization || null });
+    return errorBodies.run(captured, () => this.send(request));
+  }
+
+  /** SDK clients are kept per endpoint: building one per call cost more than the call's own work. */
+  private sdkClient(e: LlmEndpoint): OpenAI {
+    const key = JSON.stringify(e);
+    let client = this.sdkClients.get(key);
+    if (!client) {
+      const common = { apiKey: e.apiKey, maxRetries: 0, timeout: this.requestTimeoutMs, fetch: capturingFetch };
+      client =
+        e.kind === 'azure'
+          ? // The base URL is built here (PF's azure_endpoint + "/openai") so OPENAI_BASE_URL cannot interfere.
+            new AzureOpenAI({ ...common, apiVersion: e.apiVersion, baseURL: `${e.apiBase.replace(/\/+$/, '')}/openai` })
+          : new OpenAI({ ...common, baseURL: e.baseUrl || undefined, organization: e.organization || null });
+      this.sdkClients.set(key, client);
+    }
+    return client;
+  }
+
+  private async send(request: LlmRequest): Promise<LlmCachedResponse> {
+    const client = this.sdkClient(request.endpoint);
     const options = { headers: request.headers, signal: request.signal, maxRetries: 0, timeout: this.requestTimeoutMs };
     const endpoint = request.api === 'chat' ? client.chat.completions : client.completions;
     const create = endpoint.create.bind(endpoint) as (body: unknown, options: unknown) => PromiseLike<unknown> & {

@@ -4,7 +4,7 @@
  * dies. The per-line files in `flow_artifacts/` (written atomically, after the
  * line's node records) are the journal a resume or `finalize()` rebuilds from.
  */
-import { existsSync } from 'node:fs';
+import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { appendFile, copyFile, mkdir, readFile, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { UserError } from '@llmops/common';
@@ -26,6 +26,8 @@ import { isoLocal, isoUtc, logTimestamp, parseUtc } from './time.js';
 import type { AggregationOutcome, LineResult, NodeRunResult, RunRecord, RunStatus } from './types.js';
 
 /** What the snapshot leaves out of the flow directory. */
+const LOG_FLUSH_MS = 250;
+
 export const SNAPSHOT_EXCLUDES = new Set(['.git', '.runs', '__pycache__', '.promptflow', '.llmops', 'node_modules']);
 
 export interface RunRecordInit {
@@ -81,6 +83,8 @@ export class RunStore {
   private readonly lines = new Map<number, LineResult>();
   private readonly queues = new Map<string, Promise<void>>();
   private readonly nodeFolders = new Set<string>();
+  private readonly pendingLogs = new Map<string, { text: string; mode: 'write' | 'append' }>();
+  private logTimer: NodeJS.Timeout | undefined;
   private tmpCounter = 0;
 
   private constructor(
@@ -130,19 +134,47 @@ export class RunStore {
     await Promise.all(line.nodeRuns.map((node) => this.writeNodeRecord(line.lineNumber, node)));
     const file = join(this.dir, 'flow_artifacts', flowArtifactFileName(line.lineNumber));
     await this.plainWrite(file, dumpsPy(lineRunRecord(this.name, line)));
-    await this.writeLineLog(line);
-    await this.log(`Process name(MainProcess)-Process id(${process.pid})-Line number(${line.lineNumber}) ${line.status === 'Completed' ? 'completed' : 'failed'}.`);
+    this.deferLog(join(this.dir, 'flow_logs', `${String(line.lineNumber).padStart(9, '0')}.log`), lineLog(this.name, line), 'write');
+    this.deferLog(join(this.dir, 'logs.txt'), formatLogLine(`Process name(MainProcess)-Process id(${process.pid})-Line number(${line.lineNumber}) ${line.status === 'Completed' ? 'completed' : 'failed'}.`, 'INFO', 'execution.bulk'), 'append');
   }
 
   /** Append one line to logs.txt in Prompt flow's format. */
   async log(message: string, level: 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR' = 'INFO', logger = 'execution.bulk'): Promise<void> {
-    await this.enqueue(join(this.dir, 'logs.txt'), () => appendFile(join(this.dir, 'logs.txt'), formatLogLine(message, level, logger)));
+    this.deferLog(join(this.dir, 'logs.txt'), formatLogLine(message, level, logger), 'append');
+    this.flushLogs();
+  }
+
+  /**
+   * Log files are written in batches, a few times a second: they are not the journal
+   * a resume reads, and one write per line per log cost more than the line's own work
+   * at high throughput. At most LOG_FLUSH_MS of log text is lost if the process dies.
+   */
+  private deferLog(file: string, text: string, mode: 'write' | 'append'): void {
+    const pending = this.pendingLogs.get(file);
+    if (pending && mode === 'append') pending.text += text;
+    else this.pendingLogs.set(file, { text, mode });
+    this.logTimer ??= setTimeout(() => this.flushLogs(), LOG_FLUSH_MS).unref();
+  }
+
+  private flushLogs(): void {
+    if (this.logTimer) clearTimeout(this.logTimer);
+    this.logTimer = undefined;
+    for (const [file, { text, mode }] of this.pendingLogs) {
+      try {
+        if (mode === 'append') appendFileSync(file, text);
+        else writeFileSync(file, text);
+      } catch {
+        // Logs are best effort: a run folder removed under us must not crash the run.
+      }
+    }
+    this.pendingLogs.clear();
   }
 
   /** Write every summary file and the final run record. */
   async finalize(options: FinalizeOptions = {}): Promise<RunRecord> {
     const now = options.now ?? new Date();
     await Promise.all([...this.queues.values()]);
+    this.flushLogs();
     const lines = this.finishedLines();
     const completed = lines.filter((l) => l.status === 'Completed');
     const failed = lines.filter((l) => l.status !== 'Completed');
@@ -223,22 +255,6 @@ export class RunStore {
     await this.plainWrite(join(folder, nodeArtifactFileName(lineNumber)), dumpsPy(nodeRunRecord(this.name, lineNumber, node)));
   }
 
-  /** `flow_logs/<n:09d>.log`: the line's node steps and what its nodes printed. */
-  private async writeLineLog(line: LineResult): Promise<void> {
-    const out: string[] = [];
-    for (const node of [...line.nodeRuns].sort((a, b) => a.startTime.getTime() - b.startTime.getTime())) {
-      if (node.status === 'Bypassed') continue;
-      out.push(formatLogLine(`Executing node ${node.node}. node run id: ${this.name}_${node.node}_${line.lineNumber}`, 'INFO', 'execution.flow', node.startTime));
-      for (const [stream, text] of [['stdout', node.logs?.stdout], ['stderr', node.logs?.stderr]] as const) {
-        for (const printed of (text ?? '').split('\n').filter((t) => t !== '')) {
-          out.push(formatLogLine(`[${node.node} in line ${line.lineNumber} (index starts from 0)] ${stream}> ${printed}`, 'INFO', 'execution.flow', node.endTime));
-        }
-      }
-      out.push(formatLogLine(node.status === 'Completed' ? `Node ${node.node} completes.` : `Node ${node.node} fails.`, node.status === 'Completed' ? 'INFO' : 'ERROR', 'execution.flow', node.endTime));
-    }
-    await this.plainWrite(join(this.dir, 'flow_logs', `${String(line.lineNumber).padStart(9, '0')}.log`), out.join(''));
-  }
-
   private async writeRecord(): Promise<void> {
     const r = this.record;
     // `pf run show`'s key order, then our additions; seconds are Python floats (`1.0`).
@@ -258,7 +274,9 @@ export class RunStore {
    * does not parse, and resume simply runs that line again. Serialized per file.
    */
   private plainWrite(file: string, content: string): Promise<void> {
-    return this.enqueue(file, () => writeFile(file, content));
+    // Small files written synchronously: a thread-pool round trip per file cost more
+    // than the write itself when hundreds of lines finish a second.
+    return this.enqueue(file, async () => writeFileSync(file, content));
   }
 
   /** Write-then-rename, serialized per file, so a reader or a crash never sees half a file. */
@@ -279,6 +297,22 @@ export class RunStore {
     }).catch(() => undefined);
     return next;
   }
+}
+
+/** `flow_logs/<n:09d>.log`: the line's node steps and what its nodes printed. */
+function lineLog(runName: string, line: LineResult): string {
+  const out: string[] = [];
+  for (const node of [...line.nodeRuns].sort((a, b) => a.startTime.getTime() - b.startTime.getTime())) {
+    if (node.status === 'Bypassed') continue;
+    out.push(formatLogLine(`Executing node ${node.node}. node run id: ${runName}_${node.node}_${line.lineNumber}`, 'INFO', 'execution.flow', node.startTime));
+    for (const [stream, text] of [['stdout', node.logs?.stdout], ['stderr', node.logs?.stderr]] as const) {
+      for (const printed of (text ?? '').split('\n').filter((t) => t !== '')) {
+        out.push(formatLogLine(`[${node.node} in line ${line.lineNumber} (index starts from 0)] ${stream}> ${printed}`, 'INFO', 'execution.flow', node.endTime));
+      }
+    }
+    out.push(formatLogLine(node.status === 'Completed' ? `Node ${node.node} completes.` : `Node ${node.node} fails.`, node.status === 'Completed' ? 'INFO' : 'ERROR', 'execution.flow', node.endTime));
+  }
+  return out.join('');
 }
 
 function formatLogLine(message: string, level: string, logger: string, at: Date = new Date()): string {
