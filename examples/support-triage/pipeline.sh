@@ -7,10 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 llmops() { node ../../packages/cli/dist/index.js "$@"; }
 
-# Replay never calls the endpoint, but the connection file still names one.
-export AZURE_OPENAI_ENDPOINT="${AZURE_OPENAI_ENDPOINT:-https://replay.invalid/}"
-export AZURE_OPENAI_API_KEY="${AZURE_OPENAI_API_KEY:-replay-only}"
-
+# Replay never calls the endpoint, so the connection's ${env:…} secrets may stay unset.
 stamp=$(date +%Y%m%d_%H%M%S)
 base="triage_${stamp}"
 eval_run="triage_eval_${stamp}"

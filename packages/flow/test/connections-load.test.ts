@@ -147,3 +147,22 @@ api_version: 2024-06-01
     expect(userError(() => loadConnections(bad, { log: recordingLog() })).file).toBe(bad);
   });
 });
+
+describe('deferMissingEnv', () => {
+  test('a connection with an unset variable loads, and says why when it is used', async () => {
+    const { mkdtemp, writeFile } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { connectionProblem, loadConnections } = await import('../src/connections/index.js');
+    const { silentLog } = await import('@llmops/common');
+    const dir = await mkdtemp(join(tmpdir(), 'conn-defer-'));
+    const file = join(dir, 'connections.yml');
+    await writeFile(file, 'aoai:\n  type: azure_open_ai\n  api_base: ${env:LLMOPS_TEST_UNSET_BASE}\n  api_key: ${env:LLMOPS_TEST_UNSET_KEY}\nok:\n  type: open_ai\n  api_key: sk-test-value\n');
+    const env = {};
+    expect(() => loadConnections(file, { env, log: silentLog })).toThrow(/LLMOPS_TEST_UNSET_(KEY|BASE), which is not set/);
+    const connections = loadConnections(file, { env, log: silentLog, deferMissingEnv: true });
+    expect(connectionProblem(connections.get('aoai')!)?.message).toMatch(/field 'api_key' references environment variable LLMOPS_TEST_UNSET_KEY|field 'api_base' references environment variable LLMOPS_TEST_UNSET_BASE/);
+    expect(connectionProblem(connections.get('aoai')!)?.field).toMatch(/^aoai\./);
+    expect(connectionProblem(connections.get('ok')!)).toBeUndefined();
+  });
+});

@@ -1,3 +1,3 @@
 export { CONNECTION_CLASS_NAMES, type Connection } from './model.js';
-export { loadConnections, toExecutionConnectionDict, type LoadConnectionsOptions } from './load.js';
+export { connectionProblem, loadConnections, toExecutionConnectionDict, type LoadConnectionsOptions } from './load.js';
 export { CONNECTION_SPECS, normalizeConnectionType, type ConnectionSpec } from './specs.js';

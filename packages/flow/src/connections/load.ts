@@ -15,6 +15,20 @@ import { COMMON_KEYS, CONNECTION_SPECS, MEID_TOKEN, normalizeConnectionType } fr
 export interface LoadConnectionsOptions {
   env?: NodeJS.ProcessEnv;
   log: Log;
+  /**
+   * Load a connection whose `${env:VAR}` is unset instead of failing, and report the
+   * error only when the connection is used (`connectionProblem`). A run then needs the
+   * secrets of the connections its flow uses, as in Prompt flow; and an LLM node that
+   * replays recorded answers needs none (a fork PR's check has no secrets).
+   */
+  deferMissingEnv?: boolean;
+}
+
+/** Why a connection loaded with `deferMissingEnv` cannot be used for a live call, if it cannot. */
+const problems = new WeakMap<Connection, UserError>();
+
+export function connectionProblem(connection: Connection): UserError | undefined {
+  return problems.get(connection);
 }
 
 type Doc = Record<string, unknown>;
@@ -24,6 +38,8 @@ interface Context {
   name: string;
   env: NodeJS.ProcessEnv;
   log: Log;
+  /** Set when missing variables are deferred: the first one found. */
+  deferred?: { problem?: UserError };
 }
 
 /** Read one or more connection files; a later file's connection replaces an earlier one of the same name. */
@@ -31,12 +47,12 @@ export function loadConnections(files: string | string[], options: LoadConnectio
   const env = options.env ?? process.env;
   const result = new Map<string, Connection>();
   for (const file of Array.isArray(files) ? files : [files]) {
-    for (const connection of loadConnectionFile(file, env, options.log)) result.set(connection.name, connection);
+    for (const connection of loadConnectionFile(file, env, options.log, options.deferMissingEnv === true)) result.set(connection.name, connection);
   }
   return result;
 }
 
-function loadConnectionFile(file: string, env: NodeJS.ProcessEnv, log: Log): Connection[] {
+function loadConnectionFile(file: string, env: NodeJS.ProcessEnv, log: Log, deferMissingEnv: boolean): Connection[] {
   if (!existsSync(file)) {
     throw new UserError(`Connections file not found: ${file}.`, { file, field: 'connections-file', code: 'ConnectionNotFoundError' });
   }
@@ -51,13 +67,18 @@ function loadConnectionFile(file: string, env: NodeJS.ProcessEnv, log: Log): Con
     throw new UserError(`Connections file ${file} must be a mapping of connection name to {type, api_base, api_key, …}.`, { file, code: 'ValidationError' });
   }
   // Prompt flow's own connection YAML: one connection, named inside.
-  if (typeof doc.type === 'string' && typeof doc.name === 'string') return [fromYaml(doc.name, doc, { file, name: doc.name, env, log })];
+  const load = (name: string, value: Doc): Connection => {
+    const context: Context = { file, name, env, log, deferred: deferMissingEnv ? {} : undefined };
+    const connection = isExecutionFormat(value) ? fromExecutionDict(name, value, context) : fromYaml(name, value, context);
+    if (context.deferred?.problem) problems.set(connection, context.deferred.problem);
+    return connection;
+  };
+  if (typeof doc.type === 'string' && typeof doc.name === 'string') return [load(doc.name, doc)];
   return Object.entries(doc).map(([name, value]) => {
     if (!isPlainObject(value)) {
       throw new UserError(`Connection '${name}' in ${file} must be a mapping with a 'type' (azure_open_ai, open_ai, custom, …).`, { file, field: name, code: 'ValidationError' });
     }
-    const context = { file, name, env, log };
-    return isExecutionFormat(value) ? fromExecutionDict(name, value, context) : fromYaml(name, value, context);
+    return load(name, value);
   });
 }
 
@@ -75,10 +96,13 @@ function resolveValue(raw: unknown, field: string, ctx: Context): string | undef
   return String(raw).replace(/\$\{env:([^}]+)\}/g, (_, variable: string) => {
     const value = ctx.env[variable.trim()];
     if (value === undefined) {
-      throw new UserError(
+      const problem = new UserError(
         `Connection '${ctx.name}' field '${field}' references environment variable ${variable.trim()}, which is not set. Set it (for example from a repository secret) or edit ${ctx.file}.`,
         { file: ctx.file, field: `${ctx.name}.${field}`, code: 'ConnectionEnvironmentVariableMissing' }
       );
+      if (!ctx.deferred) throw problem;
+      ctx.deferred.problem ??= problem;
+      return '';
     }
     return value;
   });
@@ -156,6 +180,8 @@ function finish(connection: Connection, ctx: Context): Connection {
   if (connection.type === 'open_ai' && (connection.configs.base_url === '' || connection.configs.base_url === '_')) delete connection.configs.base_url;
   const meid = spec.keyOptionalWithMeid && connection.configs.auth_mode === MEID_TOKEN;
   if (meid) delete connection.secrets.api_key;
+  // A connection with an unset variable is already unusable for live calls, and says why when used.
+  if (ctx.deferred?.problem) return connection;
   for (const field of spec.required) {
     if (field === 'api_key' && meid) continue;
     const present = spec.secrets.includes(field) ? connection.secrets[field] : connection.configs[field];

@@ -140,7 +140,7 @@ export async function runFlow(options: RunFlowOptions): Promise<RunFlowResult> {
   for (const warning of flow.warnings ?? []) log.warning(warning, { file: flow.file });
 
   const connectionFiles = options.connectionsFile === undefined ? [] : [options.connectionsFile].flat().map((f) => resolve(cwd, f));
-  const connections = connectionFiles.length ? await loadConnections(connectionFiles, { log }) : new Map<string, Connection>();
+  const connections = connectionFiles.length ? loadConnections(connectionFiles, { log, deferMissingEnv: true }) : new Map<string, Connection>();
 
   const runsDir = resolve(cwd, options.runsDir ?? DEFAULT_RUNS_DIR);
   const baseRun = merged.run ? await readRun(merged.run, runsDir) : undefined;

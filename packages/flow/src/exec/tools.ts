@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { UserError, type Log } from '@llmops/common';
+import { connectionProblem } from '../connections/index.js';
 import type { Connection } from '../connections/model.js';
 import type { Flow, FlowNode, ValueTypeName } from '../dag/model.js';
 import { parseValueType } from '../dag/index.js';
@@ -91,9 +92,22 @@ function coerceLiterals(
   return literals;
 }
 
-function lookupConnection(flow: Flow, node: FlowNode, field: string, name: string, deps: ToolDependencies): Connection {
+function lookupConnection(
+  flow: Flow,
+  node: FlowNode,
+  field: string,
+  name: string,
+  deps: ToolDependencies,
+  options: { replaysOnly?: boolean } = {}
+): Connection {
   const connection = deps.connections.get(name);
-  if (connection) return connection;
+  if (connection) {
+    // An unset `${env:…}` matters only when the connection is used for live calls:
+    // an LLM node replaying recorded answers never sends its key.
+    const problem = connectionProblem(connection);
+    if (problem && !options.replaysOnly) throw problem;
+    return connection;
+  }
   const known = [...deps.connections.keys()];
   throw new UserError(
     `Connection '${name}' used by node '${node.name}' is not defined. ` +
@@ -113,7 +127,9 @@ async function prepareLlmNode(flow: Flow, node: FlowNode, index: number, deps: T
       code: 'ConnectionNotSet'
     });
   }
-  const connection = lookupConnection(flow, node, fieldOf(index, 'connection'), node.connection, deps);
+  const connection = lookupConnection(flow, node, fieldOf(index, 'connection'), node.connection, deps, {
+    replaysOnly: deps.llm.cache.mode === 'replay'
+  });
   const unified = node.type === 'custom_llm';
   const api = node.api === 'completion' ? 'completion' : 'chat';
   const templatePath = relative(flow.dir, template.path);

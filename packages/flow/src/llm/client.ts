@@ -25,8 +25,8 @@ const capturingFetch: typeof fetch = async (input, init) => {
 };
 
 export type LlmEndpoint =
-  | { kind: 'azure'; apiBase: string; apiVersion: string; apiKey: string }
-  | { kind: 'openai'; baseUrl?: string; organization?: string; apiKey: string };
+  | { kind: 'azure'; apiBase: string; apiVersion: string; apiKey: string; unusable?: string }
+  | { kind: 'openai'; baseUrl?: string; organization?: string; apiKey: string; unusable?: string };
 
 export interface LlmRequest {
   /** The node making the call, for messages. */
@@ -124,7 +124,7 @@ export class LlmClient {
   }
 
   async request(request: LlmRequest): Promise<LlmResponse> {
-    this.log.setSecret(request.endpoint.apiKey);
+    if (request.endpoint.apiKey) this.log.setSecret(request.endpoint.apiKey);
     const cache = this.cache;
     if (cache.mode === 'off') return this.callWithRetries(request);
     const cacheRequest = cacheRequestOf(request);
@@ -157,6 +157,9 @@ export class LlmClient {
   }
 
   private async callWithRetries(request: LlmRequest): Promise<LlmResponse> {
+    if (request.endpoint.unusable) {
+      throw new LlmToolError('InvalidConnectionType', request.endpoint.unusable, { field: `nodes.${request.nodeName}.connection` });
+    }
     let consecutive422 = 0;
     for (let attempt = 0; ; attempt++) {
       const captured: { body?: string } = {};

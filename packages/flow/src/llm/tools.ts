@@ -55,28 +55,35 @@ const UNIFIED_FORWARDS: Record<LlmApi, string[]> = {
 };
 const NOT_TEMPLATE_VARIABLES = new Set(['connection', 'prompt', '_inputs_to_escape']);
 
-/** PF's `normalize_connection_config`: where and how to call. Serverless is OpenAI at api_base + "/v1". */
+/**
+ * PF's `normalize_connection_config`: where and how to call. Serverless is OpenAI at
+ * api_base + "/v1". A connection without a key or base can still replay recorded
+ * answers: the endpoint says why it is unusable and the client refuses live calls.
+ */
 export function endpointOf(connection: Connection, nodeName: string): LlmEndpoint {
-  const apiKey = connection.secrets.api_key ?? connection.configs.api_key;
-  const field = `nodes.${nodeName}.connection`;
+  const apiKey = connection.secrets.api_key ?? connection.configs.api_key ?? '';
+  const problems: string[] = [];
   if (!apiKey) {
-    throw new LlmToolError(
-      'InvalidConnectionType',
-      `Connection '${connection.name}' has no api_key. Set api_key (Microsoft Entra ID auth, auth_mode: meid_token, is not supported by the native executor).`,
-      { field }
-    );
+    problems.push(`Connection '${connection.name}' has no api_key. Set api_key (Microsoft Entra ID auth, auth_mode: meid_token, is not supported by the native executor).`);
   }
+  const unusable = () => (problems.length ? { unusable: problems.join(' ') } : {});
   if (connection.className === 'AzureOpenAIConnection') {
-    const apiBase = connection.configs.api_base;
-    if (!apiBase) throw new LlmToolError('InvalidConnectionType', `Connection '${connection.name}' has no api_base.`, { field });
-    return { kind: 'azure', apiBase, apiVersion: connection.configs.api_version || DEFAULT_AOAI_API_VERSION, apiKey };
+    const apiBase = connection.configs.api_base ?? '';
+    if (!apiBase) problems.push(`Connection '${connection.name}' has no api_base.`);
+    return { kind: 'azure', apiBase, apiVersion: connection.configs.api_version || DEFAULT_AOAI_API_VERSION, apiKey, ...unusable() };
   }
   if (connection.className === 'ServerlessConnection') {
     const base = connection.configs.api_base ?? '';
-    if (!base) throw new LlmToolError('InvalidConnectionType', `Connection '${connection.name}' has no api_base.`, { field });
-    return { kind: 'openai', baseUrl: base.endsWith('/v1') ? base : `${base}/v1`, apiKey };
+    if (!base) problems.push(`Connection '${connection.name}' has no api_base.`);
+    return { kind: 'openai', baseUrl: base.endsWith('/v1') ? base : `${base}/v1`, apiKey, ...unusable() };
   }
-  return { kind: 'openai', baseUrl: connection.configs.base_url || undefined, organization: connection.configs.organization || undefined, apiKey };
+  return {
+    kind: 'openai',
+    baseUrl: connection.configs.base_url || undefined,
+    organization: connection.configs.organization || undefined,
+    apiKey,
+    ...unusable()
+  };
 }
 
 const checkedTemplates = new Map<string, string[]>();
