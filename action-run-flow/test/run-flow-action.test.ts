@@ -4,9 +4,9 @@
  * and real python3 workers for the Python node.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { captureStdout, EnvScope, parseOutputFile } from '../../packages/github/test/support/env.js';
+import { captureStdout, EnvScope, parseOutputFile, tempDir } from '../../packages/github/test/support/env.js';
 import { fakeErrors, startFakeOpenAI, type FakeOpenAI, type RecordedRequest } from '../../packages/flow/test/support/fake-openai.js';
 import { run } from '../src/main.js';
 import { filesUnder, jsonLines, Workspace } from './support/workspace.js';
@@ -20,6 +20,8 @@ const INPUT_NAMES = [
 /** Fixed token counts per call, so the summary's totals are known. */
 const USAGE = { prompt_tokens: 7, completion_tokens: 3 };
 
+// @actions/core remembers the summary file's path after its first write, so every test shares one.
+const summaryFile = join(tempDir('llmops-run-flow-summary-'), 'step-summary.md');
 let fake: FakeOpenAI;
 let ws: Workspace;
 let out: ReturnType<typeof captureStdout>;
@@ -36,6 +38,7 @@ beforeEach(() => {
   fake.requests.length = 0;
   fake.setBehavior(() => ({ usage: USAGE }));
   ws = new Workspace();
+  writeFileSync(summaryFile, '');
   ws.connections(fake.azureApiBase, fake.openaiBaseUrl, KEY_VARIABLE);
   out = captureStdout();
 });
@@ -53,13 +56,13 @@ function inputs(values: Record<string, string>): void {
   env.set({
     GITHUB_WORKSPACE: ws.dir,
     GITHUB_OUTPUT: ws.path('output.txt'),
-    GITHUB_STEP_SUMMARY: ws.path('summary.md'),
+    GITHUB_STEP_SUMMARY: summaryFile,
     [KEY_VARIABLE]: API_KEY
   });
 }
 
 const outputs = () => parseOutputFile(ws.read('output.txt'));
-const summary = () => ws.read('summary.md');
+const summary = () => readFileSync(summaryFile, 'utf8');
 const errors = () => out.lines().filter((l) => l.startsWith('::error'));
 const decoded = (line: string) => line.replace(/%0A/g, '\n').replace(/%0D/g, '\r').replace(/%3A/g, ':').replace(/%2C/g, ',').replace(/%25/g, '%');
 const runDir = () => ws.path('.llmops/runs/the_run');
@@ -135,5 +138,85 @@ describe('a run against Azure OpenAI and OpenAI', () => {
     }
     expect(outputs()['lines-completed']).toBe('3');
     expect(outputRows().map((r) => r.answer)).toEqual(['echo: alpha (plain)', 'echo: beta (plain)', 'echo: gamma (plain)']);
+  });
+});
+
+describe('LLM errors and retries', () => {
+  test('429 with a small Retry-After, then success: the line completes after a visible retry', async () => {
+    let throttled = 0;
+    fake.setBehavior((r) => (userText(r).startsWith('beta') && throttled++ === 0 ? fakeErrors.rateLimited('0.05') : { usage: USAGE }));
+    inputs({});
+    await run();
+    expectStepPassed();
+    const beta = requestsFor('beta');
+    expect(beta).toHaveLength(2);
+    expect(beta[0]!.index).toBeLessThan(beta[1]!.index);
+    expect(requestsFor('alpha')).toHaveLength(1);
+    expect(outputs()['lines-completed']).toBe('3');
+    expect(outputRows()[1]).toEqual({ line_number: 1, answer: 'echo: beta (plain)', prepared: 'beta (plain)' });
+  });
+
+  test('a 500 with Retry-After: 0.05, then success: retried, the line completes', async () => {
+    let failed = 0;
+    fake.setBehavior((r) =>
+      userText(r).startsWith('gamma') && failed++ === 0 ? { ...fakeErrors.serverError(500), headers: { 'retry-after': '0.05' } } : { usage: USAGE }
+    );
+    inputs({});
+    await run();
+    expectStepPassed();
+    expect(requestsFor('gamma')).toHaveLength(2);
+    expect(outputs().status).toBe('Completed');
+    expect(outputs()['lines-failed']).toBe('0');
+  });
+
+  test('insufficient_quota is not retried: that line fails, with the error in the summary\'s failed-lines table', async () => {
+    fake.setBehavior((r) => (userText(r).startsWith('beta') ? fakeErrors.insufficientQuota() : { usage: USAGE }));
+    inputs({ 'allowed-failure-rate': '0.5' });
+    await run();
+    expectStepPassed();
+    expect(requestsFor('beta')).toHaveLength(1);
+    expect(outputs()).toMatchObject({ 'lines-total': '3', 'lines-completed': '2', 'lines-failed': '1' });
+    expect(outputRows().map((r) => r.line_number)).toEqual([0, 2]);
+    const s = summary();
+    expect(s).toContain('**Failed lines** (1)');
+    const row = s.split('\n').find((l) => l.startsWith('| 1 |'));
+    expect(row).toContain('insufficient_quota');
+    expect(row).toContain('You exceeded your current quota');
+    expect(s).toMatch(/\| Completed \| 3 \| 2 \| 1 \|/);
+  });
+});
+
+describe('line timeout and the allowed failure rate', () => {
+  const slowBeta = () => fake.setBehavior((r) => (userText(r).startsWith('beta') ? { delayMs: 3000, usage: USAGE } : { usage: USAGE }));
+
+  test('a reply slower than line-timeout fails that line only; allowed-failure-rate 0.5 lets the step pass', async () => {
+    slowBeta();
+    inputs({ 'line-timeout': '1', 'allowed-failure-rate': '0.5' });
+    const started = Date.now();
+    await run();
+    expect(Date.now() - started).toBeLessThan(2800);
+    expectStepPassed();
+    expect(outputs()).toMatchObject({ status: 'Completed', 'lines-completed': '2', 'lines-failed': '1' });
+    expect(outputRows().map((r) => r.line_number)).toEqual([0, 2]);
+    expect(summary()).toContain('| 1 | Line 1 execution timeout for exceeding 1 seconds |');
+    const error = JSON.parse(readFileSync(join(runDir(), 'flow_artifacts', '000000001_000000001.jsonl'), 'utf8'));
+    expect(error.run_info.error.message).toBe('Line 1 execution timeout for exceeding 1 seconds');
+  });
+
+  test('default allowed-failure-rate 0: the step fails after every output and the summary are written', async () => {
+    slowBeta();
+    inputs({ 'line-timeout': '1' });
+    await run();
+    expect(process.exitCode).toBe(1);
+    // Outputs and summary were written before the failure.
+    expect(outputs()).toMatchObject({ 'run-name': 'the_run', status: 'Completed', 'lines-total': '3', 'lines-completed': '2', 'lines-failed': '1' });
+    expect(existsSync(outputs()['output-file']!)).toBe(true);
+    expect(summary()).toContain('Line 1 execution timeout for exceeding 1 seconds');
+    const annotation = expectOneUserError();
+    expect(annotation).toBe(
+      '::error::1/3 lines failed (33.3%), more than allowed-failure-rate 0. First failure, line 1: Line 1 execution timeout for exceeding 1 seconds'
+    );
+    // The failure is the last thing the step printed.
+    expect(out.lines().at(-1)).toBe(errors()[0]);
   });
 });

@@ -70,7 +70,6 @@ export class Workspace {
     this.write('flow/ask.jinja2', ASK_JINJA);
     this.data('data.jsonl', QUESTIONS.map((q, i) => ({ question: q, topic: `topic ${i}` })));
     this.write('output.txt', '');
-    this.write('summary.md', '');
   }
 
   path(relative: string): string {
