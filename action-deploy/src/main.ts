@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import { deployFlowModel, renderDeploySummary, type DeployCommandContext } from '@llmops/azure';
-import { actionLog, failStep, runAction, setOutputs, writeSummary } from '@llmops/github';
+import { actionLog, isForkPullRequestRun, noticeForkSkip, failStep, runAction, setOutputs, writeSummary } from '@llmops/github';
 import { getInputs } from './inputs.js';
 
 const ACTION = 'llmops deploy';
@@ -16,6 +16,10 @@ export async function run(context: DeployCommandContext = {}): Promise<void> {
     // Mask the whole credentials input before anything can echo it.
     const rawCredentials = core.getInput('azure-credentials');
     if (rawCredentials) log.setSecret(rawCredentials);
+    if (isForkPullRequestRun() && !hasAzureCredentials(rawCredentials)) {
+      noticeForkSkip(ACTION, 'the Azure sign-in has no credentials');
+      return;
+    }
     const inputs = getInputs();
     // Nothing has changed yet; if the rollout cannot start, these are the honest outputs.
     setOutputs({ 'endpoint-name': inputs.endpointName.trim(), 'rolled-back': false });
@@ -36,4 +40,9 @@ export async function run(context: DeployCommandContext = {}): Promise<void> {
         : `${reason}. The rollback is incomplete: ${result.rollbackProblems.join('; ')}.`);
     }
   });
+}
+
+/** Whether any Azure sign-in was configured (a fork PR gets neither secrets nor an OIDC token). */
+function hasAzureCredentials(rawCredentials: string): boolean {
+  return Boolean(rawCredentials || process.env.ACTIONS_ID_TOKEN_REQUEST_URL || process.env.AZURE_CLIENT_SECRET);
 }

@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import { registerCommand, type RegisterCommandContext } from '@llmops/azure';
-import { actionLog, readRunContext, runAction, setOutputs } from '@llmops/github';
+import { actionLog, isForkPullRequestRun, noticeForkSkip, readRunContext, runAction, setOutputs } from '@llmops/github';
 import { getInputs } from './inputs.js';
 
 const ACTION = 'llmops register';
@@ -15,6 +15,10 @@ export async function run(context: RegisterCommandContext = {}): Promise<void> {
     // Mask the whole credentials input before anything can echo it.
     const rawCredentials = core.getInput('azure-credentials');
     if (rawCredentials) log.setSecret(rawCredentials);
+    if (isForkPullRequestRun() && !hasAzureCredentials(rawCredentials)) {
+      noticeForkSkip(ACTION, 'the Azure sign-in has no credentials');
+      return;
+    }
     const inputs = await getInputs();
     // On pull requests GITHUB_SHA is the merge commit; record the PR head instead.
     const gitSha = readRunContext().headSha || undefined;
@@ -24,4 +28,9 @@ export async function run(context: RegisterCommandContext = {}): Promise<void> {
     });
     setOutputs({ 'model-name': result.modelName, 'model-version': result.modelVersion, 'model-id': result.modelId, created: result.created });
   });
+}
+
+/** Whether any Azure sign-in was configured (a fork PR gets neither secrets nor an OIDC token). */
+function hasAzureCredentials(rawCredentials: string): boolean {
+  return Boolean(rawCredentials || process.env.ACTIONS_ID_TOKEN_REQUEST_URL || process.env.AZURE_CLIENT_SECRET);
 }

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } fr
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BlobServiceClient, StorageSharedKeyCredential, type StoragePipelineOptions } from '@azure/storage-blob';
-import { captureStdout, EnvScope, parseOutputFile, tempDir } from '../../packages/github/test/support/env.js';
+import { captureStdout, EnvScope, parseOutputFile, tempDir, writeEvent } from '../../packages/github/test/support/env.js';
 import { FakeAzureML } from '../../packages/azure/test/support/fake-azureml.js';
 import { startAzurite, AZURITE_ACCOUNT, AZURITE_KEY, type Azurite } from '../../packages/azure/test/support/azurite.js';
 import { makeTestTls, type TestTls } from '../../packages/azure/test/support/tls.js';
@@ -82,6 +82,23 @@ function outputs(): Record<string, string> {
 /** Everything printed, minus the `::add-mask::` commands that tell the runner what to hide. */
 const printed = () => out.lines().filter((l) => !l.startsWith('::add-mask::')).join('\n');
 const errors = () => out.lines().filter((l) => l.startsWith('::error'));
+
+describe('fork pull requests', () => {
+  test('without credentials the step skips with a notice and touches nothing', async () => {
+    setup({ 'azure-credentials': undefined });
+    const event = writeEvent(workspace, {
+      pull_request: { number: 7, head: { sha: 'abc', repo: { full_name: 'someone/fork', fork: true } }, base: { repo: { full_name: 'org/repo' } } }
+    });
+    env.set({ GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: event, ACTIONS_ID_TOKEN_REQUEST_URL: undefined });
+    const before = fake.requests.length;
+    await run(context());
+    expect(process.exitCode).toBeUndefined();
+    expect(errors()).toEqual([]);
+    expect(out.lines().some((l) => l.startsWith('::notice') && l.includes('comes from a fork'))).toBe(true);
+    expect(fake.requests.length).toBe(before);
+    expect(outputs()).toEqual({});
+  });
+});
 
 describe('action-register against Azure ML', () => {
   test('creates v1, reuses it for the same content, creates v2 for a change; secrets stay masked', async () => {
