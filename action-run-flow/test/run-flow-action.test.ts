@@ -220,3 +220,135 @@ describe('line timeout and the allowed failure rate', () => {
     expect(out.lines().at(-1)).toBe(errors()[0]);
   });
 });
+
+describe('inputs', () => {
+  test('column-mapping as key=value lines', async () => {
+    inputs({ 'column-mapping': 'question=${data.topic}\ntone=formal' });
+    await run();
+    expectStepPassed();
+    expect(outputRows().map((r) => r.prepared)).toEqual(['topic 0 (formal)', 'topic 1 (formal)', 'topic 2 (formal)']);
+    const record = JSON.parse(readFileSync(join(runDir(), 'run.json'), 'utf8'));
+    expect(record.properties.column_mapping).toEqual({ question: '${data.topic}', tone: 'formal' });
+  });
+
+  test('column-mapping as YAML, with a literal that is not a string', async () => {
+    inputs({ 'column-mapping': 'question: ${data.question}\ntone: 42\n' });
+    await run();
+    expectStepPassed();
+    // An int literal reaches the Python tool and is printed by str().
+    expect(outputRows().map((r) => r.prepared)).toEqual(['alpha (42)', 'beta (42)', 'gamma (42)']);
+  });
+
+  test('connections: node.deployment_name reaches the request URL', async () => {
+    inputs({ connections: 'ask.deployment_name=gpt-4o' });
+    await run();
+    expectStepPassed();
+    expect(fake.requests.map((r) => r.path)).toEqual(Array(3).fill('/openai/deployments/gpt-4o/chat/completions'));
+  });
+
+  test('connections as YAML', async () => {
+    inputs({ connections: 'ask:\n  connection: oai\n  model: gpt-4.1\n' });
+    await run();
+    expectStepPassed();
+    expect(fake.requests.map((r) => [r.style, r.body.model])).toEqual(Array(3).fill(['openai', 'gpt-4.1']));
+  });
+
+  test('environment-variables are visible to Python nodes through os.environ', async () => {
+    inputs({ 'environment-variables': 'QUESTION_SUFFIX=?!' });
+    await run();
+    expectStepPassed();
+    expect(outputRows().map((r) => r.prepared)).toEqual(['alpha?! (plain)', 'beta?! (plain)', 'gamma?! (plain)']);
+    expect(requestsFor('alpha?! (plain)')).toHaveLength(1);
+  });
+
+  test('variant selects a node variant; the run records it', async () => {
+    ws.write(
+      'variants/flow.dag.yaml',
+      `inputs:
+  question:
+    type: string
+outputs:
+  answer:
+    type: string
+    reference: \${ask.output}
+nodes:
+- name: ask
+  use_variants: true
+node_variants:
+  ask:
+    default_variant_id: variant_0
+    variants:
+      variant_0:
+        node:
+          type: llm
+          source:
+            type: code
+            path: plain.jinja2
+          inputs:
+            deployment_name: gpt-35-turbo
+            question: \${inputs.question}
+          connection: aoai
+          api: chat
+      variant_1:
+        node:
+          type: llm
+          source:
+            type: code
+            path: shouty.jinja2
+          inputs:
+            deployment_name: gpt-4o
+            question: \${inputs.question}
+          connection: aoai
+          api: chat
+`
+    );
+    ws.write('variants/plain.jinja2', 'user:\n{{question}}\n');
+    ws.write('variants/shouty.jinja2', 'user:\n{{question | upper}}!\n');
+    inputs({ flow: 'variants', variant: '${ask.variant_1}' });
+    await run();
+    expectStepPassed();
+    expect(fake.requests.map((r) => r.deployment)).toEqual(Array(3).fill('gpt-4o'));
+    expect(outputRows().map((r) => r.answer)).toEqual(['echo: ALPHA!', 'echo: BETA!', 'echo: GAMMA!']);
+    const record = JSON.parse(readFileSync(join(runDir(), 'run.json'), 'utf8'));
+    expect(record.properties.node_variant).toBe('${ask.variant_1}');
+  });
+
+  test('run-file: its keys apply, and explicit inputs override them', async () => {
+    ws.data('other.jsonl', [{ question: 'delta', topic: 'topic d' }]);
+    ws.write(
+      'runs/run.yml',
+      `flow: ../flow
+data: ../other.jsonl
+name: from_run_file
+column_mapping:
+  question: \${data.topic}
+  tone: from-file
+environment_variables:
+  QUESTION_SUFFIX: "#"
+`
+    );
+    // flow, data and name come from the run file; the explicit column-mapping replaces its mapping.
+    inputs({ 'run-file': 'runs/run.yml', flow: '', data: '', name: '', 'column-mapping': 'question=${data.question}' });
+    await run();
+    expectStepPassed();
+    const o = outputs();
+    expect(o['run-name']).toBe('from_run_file');
+    expect(jsonLines(readFileSync(o['output-file']!, 'utf8'))).toEqual([
+      { line_number: 0, answer: 'echo: delta# (plain)', prepared: 'delta# (plain)' }
+    ]);
+
+    // An explicit name and data win over the file's.
+    writeFileSync(summaryFile, '');
+    ws.write('output.txt', '');
+    inputs({ 'run-file': 'runs/run.yml', flow: '', name: 'explicit', data: 'data.jsonl' });
+    await run();
+    expectStepPassed();
+    expect(outputs()['run-name']).toBe('explicit');
+    expect(outputs()['lines-total']).toBe('3');
+    expect(jsonLines(readFileSync(outputs()['output-file']!, 'utf8')).map((r) => r.prepared)).toEqual([
+      'topic 0# (from-file)',
+      'topic 1# (from-file)',
+      'topic 2# (from-file)'
+    ]);
+  });
+});
