@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import { deployFlowModel, renderDeploySummary, type DeployCommandContext } from '@llmops/azure';
-import { actionLog, isForkPullRequestRun, noticeForkSkip, failStep, runAction, setOutputs, writeSummary } from '@llmops/github';
+import { actionLog, azureStepSkipsOnFork, failStep, runAction, setOutputs, writeSummary } from '@llmops/github';
 import { getInputs } from './inputs.js';
 
 const ACTION = 'llmops deploy';
@@ -13,13 +13,7 @@ const ACTION = 'llmops deploy';
 export async function run(context: DeployCommandContext = {}): Promise<void> {
   await runAction(ACTION, async () => {
     const log = actionLog();
-    // Mask the whole credentials input before anything can echo it.
-    const rawCredentials = core.getInput('azure-credentials');
-    if (rawCredentials) log.setSecret(rawCredentials);
-    if (isForkPullRequestRun() && !hasAzureCredentials(rawCredentials)) {
-      noticeForkSkip(ACTION, 'the Azure sign-in has no credentials');
-      return;
-    }
+    if (azureStepSkipsOnFork(ACTION, (secret) => log.setSecret(secret))) return;
     const inputs = getInputs();
     // Nothing has changed yet; if the rollout cannot start, these are the honest outputs.
     setOutputs({ 'endpoint-name': inputs.endpointName.trim(), 'rolled-back': false });
@@ -40,9 +34,4 @@ export async function run(context: DeployCommandContext = {}): Promise<void> {
         : `${reason}. The rollback is incomplete: ${result.rollbackProblems.join('; ')}.`);
     }
   });
-}
-
-/** Whether any Azure sign-in was configured (a fork PR gets neither secrets nor an OIDC token). */
-function hasAzureCredentials(rawCredentials: string): boolean {
-  return Boolean(rawCredentials || process.env.ACTIONS_ID_TOKEN_REQUEST_URL || process.env.AZURE_CLIENT_SECRET);
 }

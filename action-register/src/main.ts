@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import { registerCommand, type RegisterCommandContext } from '@llmops/azure';
-import { actionLog, isForkPullRequestRun, noticeForkSkip, readRunContext, runAction, setOutputs } from '@llmops/github';
+import { actionLog, azureStepSkipsOnFork, readRunContext, runAction, setOutputs } from '@llmops/github';
 import { getInputs } from './inputs.js';
 
 const ACTION = 'llmops register';
@@ -12,13 +12,9 @@ const ACTION = 'llmops register';
 export async function run(context: RegisterCommandContext = {}): Promise<void> {
   await runAction(ACTION, async () => {
     const log = actionLog();
-    // Mask the whole credentials input before anything can echo it.
-    const rawCredentials = core.getInput('azure-credentials');
-    if (rawCredentials) log.setSecret(rawCredentials);
-    if (isForkPullRequestRun() && !hasAzureCredentials(rawCredentials)) {
-      noticeForkSkip(ACTION, 'the Azure sign-in has no credentials');
-      return;
-    }
+    // The local folder registry needs no Azure sign-in, so it runs on fork PRs too.
+    const needsAzure = core.getInput('target').trim().toLowerCase() !== 'local';
+    if (azureStepSkipsOnFork(ACTION, (secret) => log.setSecret(secret), needsAzure)) return;
     const inputs = await getInputs();
     // On pull requests GITHUB_SHA is the merge commit; record the PR head instead.
     const gitSha = readRunContext().headSha || undefined;
@@ -28,9 +24,4 @@ export async function run(context: RegisterCommandContext = {}): Promise<void> {
     });
     setOutputs({ 'model-name': result.modelName, 'model-version': result.modelVersion, 'model-id': result.modelId, created: result.created });
   });
-}
-
-/** Whether any Azure sign-in was configured (a fork PR gets neither secrets nor an OIDC token). */
-function hasAzureCredentials(rawCredentials: string): boolean {
-  return Boolean(rawCredentials || process.env.ACTIONS_ID_TOKEN_REQUEST_URL || process.env.AZURE_CLIENT_SECRET);
 }

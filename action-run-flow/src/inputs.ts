@@ -1,28 +1,19 @@
 /** Typed inputs of action-run-flow (names and defaults as in action.yml). */
 import { getChoice, getKeyValues, getNumber, getPath, getString, workspaceDir } from '@llmops/github';
-import { parseColumnMapping, parseConnectionOverrides, CACHE_MODES, type CacheMode } from '@llmops/flow';
+import { parseColumnMapping, parseConnectionOverrides, CACHE_MODES, type CacheMode, type RunFlowOptions } from '@llmops/flow';
 import { UserError } from '@llmops/common';
 
-export interface RunFlowInputs {
-  flow?: string;
-  data?: string;
-  runFile?: string;
-  columnMapping?: Record<string, unknown>;
-  run?: string;
-  variant?: string;
-  connections?: Record<string, Record<string, string>>;
-  connectionsFile?: string;
-  environmentVariables?: Record<string, string>;
+/** The run's options (as the CLI passes them too), plus the step's failure rule. */
+export type RunFlowInputs = Omit<RunFlowOptions, 'log'> & {
   concurrency: number;
   lineTimeoutSec: number;
   allowedFailureRate: number;
   runsDir: string;
-  name?: string;
   python: string;
   cache: CacheMode;
   cacheDir: string;
   cwd: string;
-}
+};
 
 export function getInputs(): RunFlowInputs {
   const backend = getChoice('backend', ['local', 'azureml'] as const, { default: 'local' });

@@ -18,3 +18,18 @@ export function noticeForkSkip(action: string, what: string): string {
   core.notice(text, { title: action });
   return text;
 }
+
+/**
+ * The start of every Azure step: mask the whole credentials input before anything can
+ * echo it, and skip with a notice on a fork PR, which gets neither secrets nor an OIDC
+ * token. Returns true when the step should stop here.
+ */
+export function azureStepSkipsOnFork(action: string, setSecret: (secret: string) => void, needsAzure = true): boolean {
+  const rawCredentials = core.getInput('azure-credentials');
+  if (rawCredentials) setSecret(rawCredentials);
+  if (!needsAzure) return false;
+  const configured = Boolean(rawCredentials || process.env.ACTIONS_ID_TOKEN_REQUEST_URL || process.env.AZURE_CLIENT_SECRET);
+  if (configured || !isForkPullRequestRun()) return false;
+  noticeForkSkip(action, 'the Azure sign-in has no credentials');
+  return true;
+}

@@ -45,4 +45,4 @@ export {
   type BaselineArtifactRequest
 } from './artifacts.js';
 export { permissionsBlock, httpStatus } from './permissions.js';
-export { isForkPullRequestRun, noticeForkSkip } from './fork.js';
+export { azureStepSkipsOnFork, isForkPullRequestRun, noticeForkSkip } from './fork.js';
