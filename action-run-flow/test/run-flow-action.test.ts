@@ -352,3 +352,160 @@ environment_variables:
     ]);
   });
 });
+
+describe('bad input: one error annotation naming the file and field, exit code 1, no stack trace', () => {
+  const flowFile = () => ws.path('flow/flow.dag.yaml');
+  const cases: Array<{ name: string; prepare: () => Record<string, string>; expect: RegExp[] }> = [
+    {
+      name: 'broken YAML',
+      prepare: () => {
+        ws.write('flow/flow.dag.yaml', 'inputs:\n  question:\n    type: string\n  nodes: [\n');
+        return {};
+      },
+      expect: [/file=[^,]*flow\.dag\.yaml,line=5::Failed to parse .*flow\.dag\.yaml: Flow sequence/]
+    },
+    {
+      name: 'unknown node reference',
+      prepare: () => {
+        ws.write('flow/flow.dag.yaml', readFileSync(flowFile(), 'utf8').replace('question: ${prep.output}', 'question: ${nosuch.output}'));
+        return {};
+      },
+      expect: [/file=[^,]*flow\.dag\.yaml,line=30::/, /field 'nodes\[1\]\.inputs\.question'/, /Node 'ask' references a non-existent node 'nosuch'/]
+    },
+    {
+      name: 'a cycle between nodes',
+      prepare: () => {
+        ws.write('flow/flow.dag.yaml', readFileSync(flowFile(), 'utf8').replace('question: ${inputs.question}', 'question: ${ask.output}'));
+        return {};
+      },
+      expect: [/file=[^,]*flow\.dag\.yaml/, /circular dependency/, /Cycle: prep -> ask -> prep\./]
+    },
+    { name: 'missing data file', prepare: () => ({ data: 'nope.jsonl' }), expect: [/field 'data': Data file not found: .*nope\.jsonl/] },
+    {
+      name: 'missing column (the message lists the columns)',
+      prepare: () => ({ 'column-mapping': 'question=${data.query}' }),
+      expect: [/field 'column_mapping\.question'/, /column 'query' does not exist in .*data\.jsonl/, /Available columns: question, topic\./]
+    },
+    {
+      name: 'unknown connection',
+      prepare: () => {
+        ws.write('flow/flow.dag.yaml', readFileSync(flowFile(), 'utf8').replace('connection: aoai', 'connection: nosuch_conn'));
+        return {};
+      },
+      expect: [/flow\.dag\.yaml, field 'nodes\[1\]\.connection'/, /Connection 'nosuch_conn' used by node 'ask' is not defined/, /connections\.yml: aoai, oai/]
+    },
+    {
+      name: 'missing ${env:VAR} behind a connection',
+      prepare: () => {
+        ws.write('connections.yml', ws.read('connections.yml').replace(KEY_VARIABLE, 'LLMOPS_TEST_UNSET_VARIABLE'));
+        return {};
+      },
+      expect: [/file=[^,]*connections\.yml::field 'aoai\.api_key'/, /environment variable LLMOPS_TEST_UNSET_VARIABLE, which is not set/]
+    },
+    {
+      name: 'unreadable tool file',
+      prepare: () => {
+        ws.write('flow/flow.dag.yaml', readFileSync(flowFile(), 'utf8').replace('path: prep.py', 'path: missing_tool.py'));
+        return {};
+      },
+      expect: [/flow\.dag\.yaml, field 'nodes\[0\]\.source\.path'/, /Tool file 'missing_tool\.py' can not be found/]
+    },
+    { name: 'malformed concurrency', prepare: () => ({ concurrency: 'many' }), expect: [/::Input 'concurrency' must be an integer between 1 and 256, got 'many'$/] }
+  ];
+
+  test.each(cases)('$name', async ({ prepare, expect: patterns }) => {
+    inputs(prepare());
+    await run();
+    const annotation = expectOneUserError();
+    for (const pattern of patterns) expect(annotation).toMatch(pattern);
+  });
+});
+
+describe('a Python tool that raises', () => {
+  test('only that line fails, with PF\'s message; the other lines complete and are on disk', async () => {
+    ws.data('data.jsonl', [{ question: 'alpha' }, { question: 'explode' }, { question: 'gamma' }]);
+    inputs({ 'allowed-failure-rate': '0.5' });
+    await run();
+    expectStepPassed();
+    expect(outputs()).toMatchObject({ status: 'Completed', 'lines-completed': '2', 'lines-failed': '1' });
+    expect(outputRows()).toEqual([
+      { line_number: 0, answer: 'echo: alpha (plain)', prepared: 'alpha (plain)' },
+      { line_number: 2, answer: 'echo: gamma (plain)', prepared: 'gamma (plain)' }
+    ]);
+    const message = "Execution failure in 'prep': (ValueError) cannot prepare explode";
+    expect(summary()).toContain(`| 1 | ${message} |`);
+    const line = JSON.parse(readFileSync(join(runDir(), 'flow_artifacts', '000000001_000000001.jsonl'), 'utf8'));
+    expect(line.run_info.status).toBe('Failed');
+    expect(line.run_info.error.message).toBe(message);
+    // The LLM node never ran for the failed line.
+    expect(requestsFor('explode')).toHaveLength(0);
+    expect(fake.requests).toHaveLength(2);
+  });
+});
+
+describe('secrets', () => {
+  /** Adds a Python node that gets the Azure connection, prints its key and raises with it on "gamma". */
+  function addPeekNode(): void {
+    const yaml = readFileSync(ws.path('flow/flow.dag.yaml'), 'utf8')
+      .replace('nodes:\n', 'nodes:\n- name: peek\n  type: python\n  source:\n    type: code\n    path: peek.py\n  inputs:\n    conn: aoai\n    question: ${inputs.question}\n')
+      .replace('outputs:\n', 'outputs:\n  peeked:\n    type: string\n    reference: ${peek.output}\n');
+    ws.write('flow/flow.dag.yaml', yaml);
+    ws.write(
+      'flow/peek.py',
+      `import os
+from promptflow.core import tool
+from promptflow.connections import AzureOpenAIConnection
+
+
+@tool
+def peek(conn: AzureOpenAIConnection, question: str) -> str:
+    print(f"using key {conn.api_key} and copy {os.environ['KEY_COPY']}")
+    if question == "gamma":
+        raise ValueError(f"bad key {conn.api_key}")
+    return f"{len(conn.api_key)} chars"
+`
+    );
+  }
+
+  /** What the step left behind that may not carry the key: stdout (but the masking command), outputs, summary, run files. */
+  function leaks(): string[] {
+    const places: string[] = out.lines().filter((l) => l.includes(API_KEY) && !l.startsWith('::add-mask::')).map((l) => `stdout: ${l}`);
+    if (ws.read('output.txt').includes(API_KEY)) places.push('GITHUB_OUTPUT');
+    if (summary().includes(API_KEY)) places.push('summary');
+    const files = filesUnder(runDir());
+    expect(files.length).toBeGreaterThan(10);
+    places.push(...files.filter(([, text]) => text.includes(API_KEY)).map(([path]) => path));
+    return places;
+  }
+
+  test('the API key never appears in stdout, outputs, the summary or any file of the run', async () => {
+    addPeekNode();
+    // The key also reaches the flow's environment through ${aoai.api_key}.
+    inputs({ 'environment-variables': 'KEY_COPY=${aoai.api_key}', 'allowed-failure-rate': '0.5' });
+    await run();
+
+    expectStepPassed();
+    expect(outputs()).toMatchObject({ 'lines-completed': '2', 'lines-failed': '1' });
+    expect(outputRows()[0]).toEqual({ line_number: 0, peeked: `${API_KEY.length} chars`, answer: 'echo: alpha (plain)', prepared: 'alpha (plain)' });
+    // The runner masks the key in the log from here on.
+    expect(out.lines()).toContain(`::add-mask::${API_KEY}`);
+    expect(summary()).toContain("| 2 | Execution failure in 'peek': (ValueError) bad key *** |");
+    // The tool's print went to the line's log, masked.
+    expect(readFileSync(join(runDir(), 'flow_logs', '000000000.log'), 'utf8')).toContain('using key *** and copy ***');
+    expect(leaks()).toEqual([]);
+  });
+
+  // KNOWN BUG (packages/flow): an LLM error body that echoes the key (some gateways do) is written
+  // unmasked into error.json, run.json, flow_artifacts, node_artifacts, the failed-lines message and
+  // the step's annotations. Prompt flow's masking of connection secrets should apply to LLM error text
+  // too. Remove `.failing` once the LLM client masks the connection's secrets in its error messages.
+  test.failing('an LLM error that echoes the key does not leak it either', async () => {
+    fake.setBehavior((r) => (userText(r).startsWith('beta') ? fakeErrors.badRequest(`Invalid key ${API_KEY} for this deployment`) : { usage: USAGE }));
+    inputs({ 'allowed-failure-rate': '0.5' });
+    await run();
+    expectStepPassed();
+    expect(outputs()).toMatchObject({ 'lines-completed': '2', 'lines-failed': '1' });
+    expect(summary()).toContain('Invalid key *** for this deployment');
+    expect(leaks()).toEqual([]);
+  });
+});
