@@ -13,13 +13,17 @@ export function annotationFor(where?: ErrorLocation, title?: string): core.Annot
 
 /** The library's Log on top of @actions/core: warnings and errors become annotations, secrets are masked by the runner. */
 export function actionLog(): Log {
+  // The runner masks a value for the whole job once told; telling it again only adds noise.
+  const masked = new Set<string>();
   return {
     debug: (message) => core.debug(message),
     info: (message) => core.info(message),
     warning: (message, where) => core.warning(message, annotationFor(where)),
     error: (message, where) => core.error(message, annotationFor(where)),
     setSecret: (secret) => {
-      if (secret) core.setSecret(secret);
+      if (!secret || masked.has(secret)) return;
+      masked.add(secret);
+      core.setSecret(secret);
     }
   };
 }
