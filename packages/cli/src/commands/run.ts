@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { UserError } from '@llmops/common';
 import {
   CACHE_MODES,
+  dumpsPy,
   failureRateExceeded,
   parseColumnMapping,
   parseConnectionOverrides,
@@ -95,7 +96,8 @@ export const runCommand: Command = {
         : undefined
     }).finally(() => process.off('SIGINT', onInterrupt));
     const record = await readRun(result.runDir, resolve(str(flags, 'runs-dir') ?? '.llmops/runs'));
-    io.stdout(`${JSON.stringify(record.record, null, 4)}\n`);
+    // `pf run create` prints json.dumps(run, indent=4): Python's float forms and \uXXXX escapes.
+    io.stdout(`${dumpsPy(record.record, { indent: 4, ensureAscii: true })}\n`);
     if (result.status === 'Canceled') return 130;
     const exceeded = failureRateExceeded(result, allowedFailureRate);
     if (exceeded) {
