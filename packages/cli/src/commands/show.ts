@@ -24,7 +24,8 @@ export const showMetricsCommand: Command = {
     const { flags, positionals } = parseFlags(argv, specs, 'show-metrics');
     const run = await readRun(runArgument(positionals, flags, 'show-metrics'), resolve(str(flags, 'runs-dir') ?? '.llmops/runs'));
     run.ensureCompleted();
-    io.stdout(`${dumpsPy(run.metrics(), { indent: 4 })}\n`);
+    // `pf run show-metrics` prints json.dumps(metrics, indent=4), which escapes non-ASCII.
+    io.stdout(`${dumpsPy(run.metrics(), { indent: 4, ensureAscii: true })}\n`);
     return 0;
   }
 };
