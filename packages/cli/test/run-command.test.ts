@@ -163,7 +163,31 @@ describe('llmops run', () => {
     ['a missing column', () => ['--data', data, '--column-mapping', 'text=${data.nope}'], /^error: field 'column_mapping\.text': .*column 'nope' does not exist.*Available columns: body\.$/],
     ['a missing data file', () => ['--data', join(dir, 'nope.jsonl')], /^error: .*nope\.jsonl.*field 'data'|^error: .*field 'data'.*nope\.jsonl/],
     ['an unknown option', () => ['--data', data, '--colum-mapping', 'x=1'], /^error: field '--colum-mapping': Unknown option '--colum-mapping' for 'llmops run'/],
-    ['a bad number', () => ['--data', data, '--concurrency', 'lots'], /^error: .*'--concurrency' must be a number, got 'lots'/]
+    ['a bad number', () => ['--data', data, '--concurrency', 'lots'], /^error: .*'--concurrency' must be a number, got 'lots'/],
+    [
+      'broken flow YAML',
+      () => ['--flow', dirname(file('broken/flow.dag.yaml', 'inputs:\n  text:\n    type: string\n  nodes: [\n- name: x\n')), '--data', data],
+      /^error: .*broken\/flow\.dag\.yaml.*Failed to parse/
+    ],
+    [
+      'a cycle',
+      () => {
+        file('cycle/classify.py', CLASSIFY);
+        file('cycle/ask.jinja2', 'user:\nSay {{category}}\n');
+        return ['--flow', dirname(file('cycle/flow.dag.yaml', FLOW.replace('text: ${inputs.text}', 'text: ${ask.output}'))), '--data', data];
+      },
+      /^error: .*cycle\/flow\.dag\.yaml.*Cycle: classify -> ask -> classify\.$/
+    ],
+    [
+      'a broken run file',
+      () => ['--file', file('run.yml', 'flow: [unclosed\n  data: x\n')],
+      /^error: .*run\.yml.*Invalid YAML/
+    ],
+    [
+      'a missing ${env:VAR}',
+      () => ['--data', data, '--column-mapping', 'text=${data.body}', '--connections-file', file('env-connections.yml', 'aoai:\n  type: azure_open_ai\n  api_base: http://127.0.0.1:9\n  api_key: ${env:LLMOPS_CLI_UNSET}\n')],
+      /^error: .*env-connections\.yml, field 'aoai\.api_key': .*LLMOPS_CLI_UNSET, which is not set/
+    ]
   ])('a user error (%s) prints one line, no stack, and exits 1', async (_, extra, pattern) => {
     const code = await main([...base('cli_user_error'), ...extra()]);
     expect(code).toBe(1);
