@@ -8,6 +8,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { captureStdout, EnvScope, parseOutputFile, tempDir } from '../../packages/github/test/support/env.js';
 import { fakeErrors, startFakeOpenAI, type FakeOpenAI, type RecordedRequest } from '../../packages/flow/test/support/fake-openai.js';
+import { parse as parseYaml } from 'yaml';
+import { getInputs } from '../src/inputs.js';
 import { run } from '../src/main.js';
 import { filesUnder, jsonLines, Workspace } from './support/workspace.js';
 
@@ -507,5 +509,31 @@ def peek(conn: AzureOpenAIConnection, question: str) -> str:
     expect(outputs()).toMatchObject({ 'lines-completed': '2', 'lines-failed': '1' });
     expect(summary()).toContain('Invalid key *** for this deployment');
     expect(leaks()).toEqual([]);
+  });
+});
+
+describe('action.yml', () => {
+  const action = parseYaml(readFileSync(join(import.meta.dirname, '..', 'action.yml'), 'utf8')) as {
+    inputs: Record<string, { default?: string }>;
+    outputs: Record<string, unknown>;
+  };
+
+  test('declares the inputs run() reads and the outputs it writes', async () => {
+    expect(Object.keys(action.inputs).sort()).toEqual([...INPUT_NAMES].sort());
+    inputs({});
+    await run();
+    expect(Object.keys(outputs()).sort()).toEqual(Object.keys(action.outputs).sort());
+  });
+
+  test('its defaults match the ones run() falls back to when an input is not set at all', () => {
+    const defaults = Object.fromEntries(Object.entries(action.inputs).filter(([, spec]) => spec.default !== undefined).map(([name, spec]) => [name, spec.default!]));
+    // With no INPUT_* set at all, getInputs falls back to its own defaults.
+    env.set(Object.fromEntries(INPUT_NAMES.map((n) => [`INPUT_${n.toUpperCase()}`, undefined])));
+    env.set({ GITHUB_WORKSPACE: ws.dir });
+    const fallback = getInputs();
+    // With action.yml's defaults set, as the runner passes them.
+    env.set(Object.fromEntries(Object.entries(defaults).map(([n, v]) => [`INPUT_${n.toUpperCase()}`, v])));
+    expect(getInputs()).toEqual(fallback);
+    expect(fallback).toMatchObject({ concurrency: 16, lineTimeoutSec: 600, allowedFailureRate: 0, runsDir: ws.path('.llmops/runs'), python: 'python3', cache: 'off' });
   });
 });
