@@ -4,8 +4,8 @@
  * and real python3 workers for the Python node.
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { captureStdout, EnvScope, parseOutputFile, tempDir } from '../../packages/github/test/support/env.js';
 import { fakeErrors, startFakeOpenAI, type FakeOpenAI, type RecordedRequest } from '../../packages/flow/test/support/fake-openai.js';
 import { parse as parseYaml } from 'yaml';
@@ -32,14 +32,17 @@ const env = new EnvScope();
 beforeAll(async () => {
   fake = await startFakeOpenAI({ apiKey: API_KEY });
 });
+const workspaces: string[] = [];
 afterAll(async () => {
   await fake.close();
+  for (const dir of [...workspaces, dirname(summaryFile)]) rmSync(dir, { recursive: true, force: true });
 });
 
 beforeEach(() => {
   fake.requests.length = 0;
   fake.setBehavior(() => ({ usage: USAGE }));
   ws = new Workspace();
+  workspaces.push(ws.dir);
   writeFileSync(summaryFile, '');
   ws.connections(fake.azureApiBase, fake.openaiBaseUrl, KEY_VARIABLE);
   out = captureStdout();
