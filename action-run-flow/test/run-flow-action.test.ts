@@ -504,7 +504,7 @@ def peek(conn: AzureOpenAIConnection, question: str) -> str:
   // unmasked into error.json, run.json, flow_artifacts, node_artifacts, the failed-lines message and
   // the step's annotations. Prompt flow's masking of connection secrets should apply to LLM error text
   // too. Remove `.failing` once the LLM client masks the connection's secrets in its error messages.
-  test.failing('an LLM error that echoes the key does not leak it either', async () => {
+  test('an LLM error that echoes the key does not leak it either', async () => {
     fake.setBehavior((r) => (userText(r).startsWith('beta') ? fakeErrors.badRequest(`Invalid key ${API_KEY} for this deployment`) : { usage: USAGE }));
     inputs({ 'allowed-failure-rate': '0.5' });
     await run();

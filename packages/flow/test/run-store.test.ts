@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -292,5 +292,34 @@ describe('names', () => {
     const now = new Date(2024, 1, 7, 16, 56, 6);
     expect(formatDisplayName('eval-${run}-${variant_id}-${timestamp}', { name: 'n', run: 'base', variant: '${a.variant_3}', now })).toBe('eval-base-variant_3-202402071656');
     expect(formatDisplayName(undefined, { name: 'run_name' })).toBe('run_name');
+  });
+});
+
+describe('secrets', () => {
+  test('the mask applies to every file the store writes', async () => {
+    const flow = makeFlow('masked');
+    const runsDir = join(root, 'runs-masked');
+    const secret = 'sk-very-secret-value';
+    const store = await RunStore.open({
+      runsDir,
+      name: 'masked_run',
+      flowDir: flow,
+      flowYaml: 'x: 1\n',
+      record: { flowPath: flow },
+      mask: (text) => text.split(secret).join('***')
+    });
+    const leaky = line(0);
+    leaky.output = { category: `echo ${secret}` };
+    leaky.nodeRuns[1]!.logs = { stdout: `printed ${secret}\n`, stderr: '' };
+    await store.appendLine(leaky);
+    const failed = line(1, 'Failed');
+    failed.error = { message: `bad key ${secret}`, code: 'UserError' };
+    await store.appendLine(failed);
+    await store.finalize({ status: 'Completed' });
+    const dir = join(runsDir, 'masked_run');
+    const files = (readdirSync(dir, { recursive: true }) as string[]).filter((f) => !f.startsWith('snapshot') && statSync(join(dir, f)).isFile());
+    expect(files.length).toBeGreaterThan(8);
+    for (const file of files) expect([file, readFileSync(join(dir, file), 'utf8').includes(secret)]).toEqual([file, false]);
+    expect(readFileSync(join(dir, 'flow_outputs', 'output.jsonl'), 'utf8')).toContain('echo ***');
   });
 });

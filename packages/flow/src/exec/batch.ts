@@ -8,7 +8,7 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
-import { UserError, type Log } from '@llmops/common';
+import { SecretMasker, UserError, type Log } from '@llmops/common';
 import { loadData, resolveBatchInputs } from '../batch/index.js';
 import { loadConnections } from '../connections/index.js';
 import type { Connection } from '../connections/model.js';
@@ -161,12 +161,13 @@ export async function runFlow(options: RunFlowOptions): Promise<RunFlowResult> {
   }
 
   const runName = merged.name ?? defaultRunName(flow.dir, flow.nodeVariant ? variantIdOf(flow.nodeVariant) : undefined, new Date());
+  const environment = resolveEnvironment({ ...flow.environmentVariables, ...merged.environmentVariables }, connections, flow, log);
   const pool = new PythonPool({
     python: options.python ?? 'python3',
     // One worker per line in flight, plus room for a line's independent Python nodes to overlap.
     size: Math.max(1, options.concurrency ?? DEFAULT_CONCURRENCY) + Math.max(0, countPythonNodes(flow) - 1),
     flowDir: flow.dir,
-    env: resolveEnvironment({ ...flow.environmentVariables, ...merged.environmentVariables }, connections, flow, log),
+    env: environment,
     log
   });
   let store: RunStore | undefined;
@@ -179,6 +180,7 @@ export async function runFlow(options: RunFlowOptions): Promise<RunFlowResult> {
       flowYaml: stringifyYaml(flow.raw),
       additionalIncludes: flow.additionalIncludes,
       resume: options.resume ?? false,
+      mask: secretMasker(connections),
       record: {
         flowPath: flow.dir,
         flowName: flow.name,
@@ -300,6 +302,13 @@ async function applyPendingOverrides(flow: Flow, pool: PythonPool): Promise<Flow
 /** Lines read back from a run directory carry their usage per node only. */
 function withUsage(line: import('../run/types.js').LineResult): LineRunResult {
   return { ...line, usage: line.usage ?? sumUsage(line.nodeRuns) };
+}
+
+/** Masks every connection secret in text the run writes to disk. */
+function secretMasker(connections: Map<string, Connection>): (text: string) => string {
+  const masker = new SecretMasker();
+  for (const connection of connections.values()) for (const secret of Object.values(connection.secrets)) masker.add(secret);
+  return (text) => masker.mask(text);
 }
 
 function countPythonNodes(flow: Flow): number {

@@ -75,6 +75,10 @@ function sameRealmError(error: unknown): unknown {
   return copy;
 }
 
+function maskSecret(text: string, secret: string): string {
+  return secret ? text.split(secret).join('***') : text;
+}
+
 export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
@@ -170,7 +174,8 @@ export class LlmClient {
         if (request.signal?.aborted) throw request.signal.reason;
         if (error instanceof LlmToolError) throw error;
         const type = pythonErrorType(error);
-        const text = pythonErrorText(error, captured.body);
+        // Some gateways echo the key in their error text; it must not reach logs or run files.
+        const text = maskSecret(pythonErrorText(error, captured.body), request.endpoint.apiKey);
         this.log.warning(`Node '${request.nodeName}': ${type}: ${text}`);
         const decision = classifyError(error);
         const where = { field: `nodes.${request.nodeName}`, cause: error };

@@ -65,6 +65,8 @@ export interface OpenRunOptions {
   /** Reopen an existing run directory and keep its finished lines (default: an existing run is an error). */
   resume?: boolean;
   now?: Date;
+  /** Applied to every file the store writes, so no secret reaches the run directory. */
+  mask?: (text: string) => string;
 }
 
 export interface FinalizeOptions {
@@ -90,7 +92,9 @@ export class RunStore {
   private constructor(
     readonly dir: string,
     readonly name: string,
-    private record: RunRecord
+    private record: RunRecord,
+    /** Masks secrets in everything written (a tool may echo a key in an output or an error). */
+    private readonly mask: (text: string) => string = (text) => text
   ) {}
 
   static async open(options: OpenRunOptions): Promise<RunStore> {
@@ -109,7 +113,7 @@ export class RunStore {
     }
     const previous = existing ? (parsePyJson(await readFile(runFile, 'utf8')) as Partial<RunRecord>) : undefined;
     const record = initialRecord(dir, options, now, previous);
-    const store = new RunStore(dir, options.name, record);
+    const store = new RunStore(dir, options.name, record, options.mask);
     if (existing) for (const line of await readLineResults(dir)) store.lines.set(line.lineNumber, line);
     await writeFile(join(dir, 'meta.json'), dumpsPy({ batch_size: LOCAL_STORAGE_BATCH_SIZE }));
     await appendFile(join(dir, 'logs.txt'), '');
@@ -161,8 +165,8 @@ export class RunStore {
     this.logTimer = undefined;
     for (const [file, { text, mode }] of this.pendingLogs) {
       try {
-        if (mode === 'append') appendFileSync(file, text);
-        else writeFileSync(file, text);
+        if (mode === 'append') appendFileSync(file, this.mask(text));
+        else writeFileSync(file, this.mask(text));
       } catch {
         // Logs are best effort: a run folder removed under us must not crash the run.
       }
@@ -181,13 +185,13 @@ export class RunStore {
     const aggregation = options.aggregation ?? { nodeRuns: [] };
 
     for (const node of aggregation.nodeRuns) await this.writeNodeRecord(null, node);
-    await writeFile(join(this.dir, 'flow_outputs', 'output.jsonl'), completed.map((l) => `${dumpsPy({ line_number: l.lineNumber, ...(l.output ?? {}) })}\n`).join(''));
-    await writeFile(join(this.dir, 'inputs.jsonl'), pandasLines(lines.map((l) => l.inputs)));
-    await writeFile(join(this.dir, 'outputs.jsonl'), pandasLines(completed.map((l) => withLineNumber(l.output ?? {}, l.lineNumber))));
-    await writeFile(join(this.dir, 'metrics.json'), dumpsPy(options.metrics ?? {}));
+    await this.write(join(this.dir, 'flow_outputs', 'output.jsonl'), completed.map((l) => `${dumpsPy({ line_number: l.lineNumber, ...(l.output ?? {}) })}\n`).join(''));
+    await this.write(join(this.dir, 'inputs.jsonl'), pandasLines(lines.map((l) => l.inputs)));
+    await this.write(join(this.dir, 'outputs.jsonl'), pandasLines(completed.map((l) => withLineNumber(l.output ?? {}, l.lineNumber))));
+    await this.write(join(this.dir, 'metrics.json'), dumpsPy(options.metrics ?? {}));
 
     const errorDict = this.errorDict(lines, failed, aggregation, options.error);
-    if (errorDict) await writeFile(join(this.dir, 'error.json'), dumpsPy(errorDict));
+    if (errorDict) await this.write(join(this.dir, 'error.json'), dumpsPy(errorDict));
 
     if (lines.length > 0) {
       await this.log(`Finished ${lines.length} / ${lines.length} lines.`);
@@ -273,17 +277,21 @@ export class RunStore {
    * Per-line files are written in place: a write torn by a crash leaves a record that
    * does not parse, and resume simply runs that line again. Serialized per file.
    */
+  private write(file: string, content: string): Promise<void> {
+    return writeFile(file, this.mask(content));
+  }
+
   private plainWrite(file: string, content: string): Promise<void> {
     // Small files written synchronously: a thread-pool round trip per file cost more
     // than the write itself when hundreds of lines finish a second.
-    return this.enqueue(file, async () => writeFileSync(file, content));
+    return this.enqueue(file, async () => writeFileSync(file, this.mask(content)));
   }
 
   /** Write-then-rename, serialized per file, so a reader or a crash never sees half a file. */
   private atomicWrite(file: string, content: string): Promise<void> {
     return this.enqueue(file, async () => {
       const tmp = `${file}.${process.pid}.${++this.tmpCounter}.tmp`;
-      await writeFile(tmp, content);
+      await writeFile(tmp, this.mask(content));
       await rename(tmp, file);
     });
   }
