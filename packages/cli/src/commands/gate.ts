@@ -59,10 +59,15 @@ export const gateCommand: Command = {
       await mkdir(dirname(path), { recursive: true });
       await writeFile(path, report, 'utf8');
     }
-    io.stdout(report);
+    io.stdout(forTerminal(report));
     for (const note of result.notes) io.log.info(`Note: ${note}`);
     if (result.passed) return 0;
     io.log.error(`Gate failed: ${result.failures.map((f) => f.message).join('; ')}`);
     return 1;
   }
 };
+
+/** The report file keeps Markdown's entities; a terminal shows the characters they stand for. */
+function forTerminal(markdown: string): string {
+  return markdown.replace(/&gt;/g, '>').replace(/&lt;/g, '<').replace(/&amp;/g, '&');
+}
