@@ -47,15 +47,15 @@ describe('web-classification (variants)', () => {
       source: { type: 'code', path: 'summarize_text_content.jinja2' },
       field: 'node_variants.summarize_text_content.variants.variant_0.node'
     });
-    expect(summarize.inputs.text).toEqual({ kind: 'nodeOutput', node: 'fetch_text_content_from_url', path: '' });
+    expect(summarize.inputs.text).toEqual({ kind: 'nodeOutput', node: 'fetch_text_content_from_url', section: 'output', path: '' });
     expect(summarize.inputs.max_tokens).toEqual({ kind: 'literal', value: 128 });
     expect(flow.nodeVariant).toBeUndefined();
     expect(flow.inputs).toEqual([
       { name: 'url', type: 'string', default: 'https://play.google.com/store/apps/details?id=com.twitter.android' }
     ]);
     expect(flow.outputs.map((o) => [o.name, o.reference])).toEqual([
-      ['category', { kind: 'nodeOutput', node: 'convert_to_dict', path: 'category' }],
-      ['evidence', { kind: 'nodeOutput', node: 'convert_to_dict', path: 'evidence' }]
+      ['category', { kind: 'nodeOutput', node: 'convert_to_dict', section: 'output', path: 'category' }],
+      ['evidence', { kind: 'nodeOutput', node: 'convert_to_dict', section: 'output', path: 'evidence' }]
     ]);
     expect(flow.warnings).toEqual([]);
   });

@@ -306,7 +306,7 @@ nodes:
     line: ['activate:']
   },
   {
-    title: 'an unsupported reference section (${node.output[0]})',
+    title: 'an unsupported reference section to an unknown node (the node is checked, not the section)',
     yaml: `nodes:
 - name: a
   type: python
@@ -315,14 +315,15 @@ nodes:
   type: python
   source: {type: code, path: a.py}
   inputs:
-    x: \${a.output[0]}
+    x: \${ghost.output[0]}
 `,
     files: PY,
-    code: 'UnsupportedReference',
+    code: 'NodeReferenceNotFound',
     message:
-      "Flow execution failed. The section 'output[0]' of reference is currently unsupported. Please specify the output part of the node 'a'.",
+      "Invalid node definitions found in the flow graph. Node 'b' references a non-existent node 'ghost' in your flow. " +
+      'Please review your flow to ensure that the node name is accurately specified.',
     field: 'nodes[1].inputs.x',
-    line: ['${a.output[0]}']
+    line: ['${ghost.output[0]}']
   },
   {
     title: 'an output referencing an unknown node',
@@ -422,6 +423,30 @@ describe('loadFlow static validation (Prompt flow messages, file, field, line)',
   source: {type: code, path: gone.py}
 `, PY);
     expect((await loadError(dir)).message).toContain("Tool file 'gone.py' can not be found");
+  });
+
+  test('an unsupported reference section loads (as in Prompt flow, reading it fails each line instead)', async () => {
+    const dir = writeFlow(`inputs:
+  q: {type: string}
+outputs:
+  answer: {type: string, reference: '\${b.outputs.x}'}
+nodes:
+- name: a
+  type: python
+  source: {type: code, path: a.py}
+  inputs: {x: '\${inputs.q}'}
+- name: b
+  type: python
+  source: {type: code, path: a.py}
+  inputs: {x: '\${a.output[0]}'}
+  activate: {when: '\${a.outputs}', is: 1}
+`, PY);
+    const flow = await loadFlow(dir);
+    const b = flow.nodes.find((n) => n.name === 'b')!;
+    expect(b.inputs.x).toEqual({ kind: 'nodeOutput', node: 'a', section: 'output[0]', path: '' });
+    expect(b.activate?.when).toEqual({ kind: 'nodeOutput', node: 'a', section: 'outputs', path: '' });
+    expect(flow.outputs[0]!.reference).toEqual({ kind: 'nodeOutput', node: 'b', section: 'outputs', path: 'x' });
+    expect(flow.nodes.map((n) => n.name)).toEqual(['a', 'b']);
   });
 
   test('an output referencing an aggregation node is dropped with a warning, not an error', async () => {

@@ -30,8 +30,12 @@ export interface FlowOutputDef {
 export type InputAssignment =
   | { kind: 'literal'; value: unknown }
   | { kind: 'flowInput'; name: string }
-  /** `${node}` / `${node.output}` / `${node.output.a['k'][0]}`; `path` is the raw property text after `output.` ('' for none). */
-  | { kind: 'nodeOutput'; node: string; path: string };
+  /**
+   * `${node}` / `${node.output}` / `${node.output.a['k'][0]}`: `section` is the text after the node name
+   * ('output' for these; anything else, e.g. `outputs` or `output[0]`, fails each line that reads it),
+   * `path` the raw property text after the section ('' for none).
+   */
+  | { kind: 'nodeOutput'; node: string; section: string; path: string };
 
 export type NodeType = 'llm' | 'python' | 'prompt' | 'custom_llm' | 'csharp';
 

@@ -5,10 +5,9 @@
  * `${inputs.x}` / `${flow.x}` is a flow input (the name is taken whole, so
  * `${inputs.a.b}` names an input called "a.b"); `${node}`, `${node.output}` and
  * `${node.output.<path>}` are node outputs; anything else is a literal, with no
- * interpolation. A section other than `output` (`${node.outputs}`,
- * `${node.output[0]}`) is rejected with Prompt flow's UnsupportedReference message.
+ * interpolation. Any other section (`${node.outputs}`, `${node.output[0]}`) loads
+ * as a node reference too: as in Prompt flow, only reading it fails, line by line.
  */
-import { UserError } from '@llmops/common';
 import { isPlainObject } from '../py/pyvalue.js';
 import { LineError } from './errors.js';
 import type { FlowNode, InputAssignment } from './model.js';
@@ -26,22 +25,15 @@ export function parseInputAssignment(value: unknown): InputAssignment {
   return parseNodeReference(inner);
 }
 
+/** `InputAssignment.deserialize_node_reference`: `node[.section[.property]]`, the section unchecked. */
 function parseNodeReference(data: string): InputAssignment {
   const dot = data.indexOf('.');
-  if (dot < 0) return { kind: 'nodeOutput', node: data, path: '' };
+  if (dot < 0) return { kind: 'nodeOutput', node: data, section: 'output', path: '' };
   const node = data.slice(0, dot);
   const port = data.slice(dot + 1);
   const second = port.indexOf('.');
-  const section = second < 0 ? port : port.slice(0, second);
-  const path = second < 0 ? '' : port.slice(second + 1);
-  if (section !== 'output') {
-    throw new UserError(
-      `Flow execution failed. The section '${section}' of reference is currently unsupported. ` +
-        `Please specify the output part of the node '${node}'.`,
-      { code: 'UnsupportedReference' }
-    );
-  }
-  return { kind: 'nodeOutput', node, path };
+  if (second < 0) return { kind: 'nodeOutput', node, section: port, path: '' };
+  return { kind: 'nodeOutput', node, section: port.slice(0, second), path: port.slice(second + 1) };
 }
 
 /** The reference back in YAML form (`InputAssignment.serialize`), for messages and the snapshot. */
@@ -52,7 +44,9 @@ export function serializeInputAssignment(assignment: InputAssignment): unknown {
     case 'flowInput':
       return `\${inputs.${assignment.name}}`;
     case 'nodeOutput':
-      return assignment.path ? `\${${assignment.node}.output.${assignment.path}}` : `\${${assignment.node}.output}`;
+      return assignment.path
+        ? `\${${assignment.node}.${assignment.section}.${assignment.path}}`
+        : `\${${assignment.node}.${assignment.section}}`;
   }
 }
 

@@ -8,7 +8,7 @@ import type { Flow, InputAssignment } from '../dag/model.js';
 import { resolvePropertyPath } from '../dag/index.js';
 import { pyEquals } from '../py/pyvalue.js';
 import { toErrorDict } from './errors.js';
-import { nodeKwargs } from './line.js';
+import { nodeKwargs, readNodeReference, unsupportedReference } from './line.js';
 import type { AggregationResult, LineRunResult, NodeRunResult, PreparedNode } from './types.js';
 
 export async function runAggregation(
@@ -33,9 +33,9 @@ export async function runAggregation(
       case 'flowInput':
         return lines.map((line) => line.inputs[assignment.name]);
       case 'nodeOutput':
-        if (aggregationOutputs.has(assignment.node)) {
-          return resolvePropertyPath(aggregationOutputs.get(assignment.node), assignment.path, assignment.node);
-        }
+        if (aggregationOutputs.has(assignment.node)) return readNodeReference(assignment, aggregationOutputs.get(assignment.node));
+        // Each line already read this reference; checked again for a run with no succeeded line.
+        if (assignment.section !== 'output') throw unsupportedReference(assignment);
         return lineOutputs.map((runs) => {
           const run = runs.get(assignment.node);
           if (!run || run.status === 'Bypassed') return null;
@@ -47,20 +47,21 @@ export async function runAggregation(
   for (const node of aggregationNodes) {
     const startTime = new Date();
     const node_ = prepared.get(node.name)!;
-    if (node.activate) {
-      const when = node.activate.when;
-      const skip =
-        (when.kind === 'nodeOutput' && bypassed.has(when.node)) || !pyEquals(read(when), node.activate.is);
-      if (skip) {
-        bypassed.add(node.name);
-        aggregationOutputs.set(node.name, null);
-        result.nodeRuns.push({ node: node.name, status: 'Bypassed', inputs: {}, output: null, startTime, endTime: startTime });
-        continue;
-      }
-    }
     const kwargs: Record<string, unknown> = {};
     let run: NodeRunResult;
     try {
+      // Inside the try: reading the condition may fail (e.g. an unsupported reference section).
+      if (node.activate) {
+        const when = node.activate.when;
+        const skip =
+          (when.kind === 'nodeOutput' && bypassed.has(when.node)) || !pyEquals(read(when), node.activate.is);
+        if (skip) {
+          bypassed.add(node.name);
+          aggregationOutputs.set(node.name, null);
+          result.nodeRuns.push({ node: node.name, status: 'Bypassed', inputs: {}, output: null, startTime, endTime: startTime });
+          continue;
+        }
+      }
       Object.assign(kwargs, nodeKwargs(node_, bypassed, read));
       const outcome = await node_.invoke(kwargs, { lineNumber: null, signal });
       aggregationOutputs.set(node.name, outcome.output);

@@ -6,6 +6,7 @@
  */
 import type { Flow, FlowNode, InputAssignment } from '../dag/model.js';
 import { coerceFlowInputs, resolvePropertyPath } from '../dag/index.js';
+import { formatMessage } from '../dag/errors.js';
 import type { PromptEscape } from '../llm/index.js';
 import { pyEquals } from '../py/pyvalue.js';
 import { LineFailure, toErrorDict } from './errors.js';
@@ -33,6 +34,30 @@ export function nodeDependencies(node: FlowNode): string[] {
   return [...deps];
 }
 
+type NodeReference = Extract<InputAssignment, { kind: 'nodeOutput' }>;
+
+/** Prompt flow's UnsupportedReference (a NodeReferenceError raised without a target, hence 'Unknown'). */
+export function unsupportedReference(reference: NodeReference): LineFailure {
+  const messageFormat =
+    "Flow execution failed. The section '{reference_section}' of reference is currently unsupported. " +
+    "Please specify the output part of the node '{reference_node_name}'.";
+  const messageParameters = { reference_section: reference.section, reference_node_name: reference.node };
+  return new LineFailure(
+    formatMessage(messageFormat, messageParameters),
+    ['UserError', 'NodeReferenceError', 'UnsupportedReference'],
+    { referenceCode: 'Unknown', messageFormat, messageParameters }
+  );
+}
+
+/**
+ * A node reference read as a node input or activate condition (`_input_assignment_parser.parse_value`):
+ * the section is checked first, then the property path is applied to the node's output.
+ */
+export function readNodeReference(reference: NodeReference, output: unknown): unknown {
+  if (reference.section !== 'output') throw unsupportedReference(reference);
+  return resolvePropertyPath(output, reference.path, reference.node);
+}
+
 /** Reads an assignment against the line's state; `undefined` node outputs never reach here. */
 function readAssignment(
   assignment: InputAssignment,
@@ -45,7 +70,7 @@ function readAssignment(
     case 'flowInput':
       return flowInputs[assignment.name];
     case 'nodeOutput':
-      return resolvePropertyPath(outputs.get(assignment.node), assignment.path, assignment.node);
+      return readNodeReference(assignment, outputs.get(assignment.node));
   }
 }
 
@@ -73,12 +98,18 @@ export function nodeKwargs(
 
 export class LineExecutor {
   private readonly lineNodes: FlowNode[];
+  private readonly aggregationReferences: NodeReference[];
 
   constructor(
     private readonly flow: Flow,
     private readonly prepared: Map<string, PreparedNode>
   ) {
     this.lineNodes = flow.nodes.filter((n) => !n.aggregation);
+    const lineNodeNames = new Set(this.lineNodes.map((n) => n.name));
+    this.aggregationReferences = flow.nodes
+      .filter((n) => n.aggregation)
+      .flatMap((n) => Object.values(n.inputs))
+      .filter((a): a is NodeReference => a.kind === 'nodeOutput' && lineNodeNames.has(a.node));
   }
 
   async run(lineNumber: number, mappedInputs: Record<string, unknown>, options: LineOptions): Promise<LineRunResult> {
@@ -91,6 +122,7 @@ export class LineExecutor {
       const state = await this.runNodes(lineNumber, inputs, options, nodeRuns);
       for (const run of nodeRuns) usage = addUsage(usage, run.usage);
       const output = this.extractOutputs(inputs, state, options.onWarning);
+      this.readAggregationReferences(state.outputs);
       return { lineNumber, inputs, status: 'Completed', output, startTime, endTime: new Date(), nodeRuns, usage };
     } catch (error) {
       for (const run of nodeRuns) usage = addUsage(usage, run.usage);
@@ -205,16 +237,17 @@ export class LineExecutor {
     nodeRuns: NodeRunResult[]
   ): Promise<void> {
     const prepared = this.prepared.get(node.name)!;
-    const startTime = new Date();
-    const kwargs: Record<string, unknown> = {};
+    // Inputs are resolved before the node's run starts (`_exec_single_node_in_thread`):
+    // a bad reference fails the line without a run of this node.
+    const kwargs = nodeKwargs(prepared, bypassed, (assignment) => readAssignment(assignment, flowInputs, outputs));
     const promptResults: Record<string, PromptEscape | undefined> = {};
-    try {
-      Object.assign(kwargs, nodeKwargs(prepared, bypassed, (assignment) => readAssignment(assignment, flowInputs, outputs)));
-      for (const [name, assignment] of Object.entries(node.inputs)) {
-        if (assignment.kind === 'nodeOutput' && assignment.path === '' && escapes.has(assignment.node)) {
-          promptResults[name] = escapes.get(assignment.node);
-        }
+    for (const [name, assignment] of Object.entries(node.inputs)) {
+      if (assignment.kind === 'nodeOutput' && assignment.path === '' && escapes.has(assignment.node)) {
+        promptResults[name] = escapes.get(assignment.node);
       }
+    }
+    const startTime = new Date();
+    try {
       const outcome = await prepared.invoke(kwargs, { lineNumber, signal, promptResults });
       outputs.set(node.name, outcome.output);
       if (outcome.promptEscape) escapes.set(node.name, outcome.promptEscape);
@@ -245,6 +278,15 @@ export class LineExecutor {
     }
   }
 
+  /**
+   * Every line reads the line-node references of the aggregation nodes after its outputs
+   * (`extract_aggregation_inputs`), so a bad one fails each line. The values are read
+   * again from the stored node runs when the aggregation runs.
+   */
+  private readAggregationReferences(outputs: Map<string, unknown>): void {
+    for (const reference of this.aggregationReferences) readNodeReference(reference, outputs.get(reference.node));
+  }
+
   /** `FlowExecutor._extract_outputs`: YAML order, no type conversion. */
   private extractOutputs(
     flowInputs: Record<string, unknown>,
@@ -262,6 +304,9 @@ export class LineExecutor {
           result[output.name] = null;
           continue;
         }
+        // `_extract_outputs` applies the property path without checking the section: `${n.outputs}` is n's output.
+        result[output.name] = resolvePropertyPath(state.outputs.get(ref.node), ref.path, ref.node);
+        continue;
       }
       result[output.name] = readAssignment(ref, flowInputs, state.outputs);
     }
