@@ -10,7 +10,18 @@ import { connectionProblem } from '../connections/index.js';
 import type { Connection } from '../connections/model.js';
 import type { Flow, FlowNode, ValueTypeName } from '../dag/model.js';
 import { parseValueType } from '../dag/index.js';
-import { checkTemplateVariables, llmToolParams, providerOf, renderPrompt, runLlmTool, type LlmClient } from '../llm/index.js';
+import {
+  checkTemplateVariables,
+  EMBEDDING_CONNECTION_TYPES,
+  EMBEDDING_TOOL,
+  EMBEDDING_TOOL_PARAMS,
+  llmToolParams,
+  providerOf,
+  renderPrompt,
+  runEmbeddingTool,
+  runLlmTool,
+  type LlmClient
+} from '../llm/index.js';
 import { PythonToolError, pythonParamValueType, type PythonPool, type PythonToolMeta, type PythonValueType } from '../python/index.js';
 import { toolExecutionFailure } from './errors.js';
 import type { PreparedNode, ToolOutcome } from './types.js';
@@ -44,9 +55,10 @@ async function prepareNode(flow: Flow, node: FlowNode, index: number, deps: Tool
   if (isLlm) return prepareLlmNode(flow, node, index, deps);
   if (node.type === 'prompt') return preparePromptNode(flow, node, index);
   if (node.type === 'python' && node.source.type === 'code') return preparePythonNode(flow, node, index, deps);
+  if (node.type === 'python' && node.source.type === 'package' && node.source.tool === EMBEDDING_TOOL) return prepareEmbeddingNode(flow, node, index, deps);
   const what = node.source.tool ? `tool '${node.source.tool}'` : `node type '${node.type}'`;
   throw new UserError(
-    `Node '${node.name}' uses ${what}, which the native executor does not support yet. Supported: python nodes with code sources, llm, prompt.`,
+    `Node '${node.name}' uses ${what}, which the native executor does not support yet. Supported: python nodes with code sources, llm, prompt, and the package tool ${EMBEDDING_TOOL}.`,
     { file: flow.file, field: fieldOf(index, node.source.tool ? 'source.tool' : 'type'), code: 'UnsupportedTool' }
   );
 }
@@ -153,6 +165,55 @@ async function prepareLlmNode(flow: Flow, node: FlowNode, index: number, deps: T
         escapeInputNames,
         promptResults: context.promptResults,
         unified,
+        client: deps.llm,
+        signal: context.signal
+      });
+      return { output: result.output, usage: result.usage };
+    }
+  };
+}
+
+/**
+ * The Embedding package tool. Its inputs are coerced by `embedding.yaml` (a connection,
+ * then strings); the connection must be one of the yaml's types (PF's
+ * `_convert_to_connection_value`) and, like an LLM node's, may lack its secret when
+ * every answer is replayed from the cache.
+ */
+async function prepareEmbeddingNode(flow: Flow, node: FlowNode, index: number, deps: ToolDependencies): Promise<PreparedNode> {
+  const params = new Map(EMBEDDING_TOOL_PARAMS.map((p) => [p.name, p]));
+  let connection: Connection | undefined;
+  const literalInputs = coerceLiterals(
+    flow,
+    node,
+    index,
+    (input) => params.get(input)?.type,
+    (input, name) => {
+      const field = fieldOf(index, `inputs.${input}`);
+      connection = lookupConnection(flow, node, field, name, deps, { replaysOnly: deps.llm.cache.mode === 'replay' });
+      if (!EMBEDDING_CONNECTION_TYPES.includes(connection.className)) {
+        const valid = `[${EMBEDDING_CONNECTION_TYPES.map((t) => `'${t}'`).join(', ')}]`;
+        throw new UserError(`Input '${input}' for node '${node.name}' of type '${connection.className}' is not supported, valid types ${valid}.`, {
+          file: flow.file,
+          field,
+          code: 'NodeInputValidationError'
+        });
+      }
+      // Run files record the connection by name, as PF serializes connection inputs.
+      return name;
+    }
+  );
+  return {
+    node,
+    literalInputs,
+    paramHasDefault: (name) => params.get(name)?.hasDefault ?? false,
+    invoke: async (kwargs, context): Promise<ToolOutcome> => {
+      const { connection: given, ...inputs } = kwargs;
+      // A connection input that is not a literal name reaches the tool as a plain value, as in PF.
+      const isLiteral = node.inputs.connection?.kind === 'literal' && connection !== undefined;
+      const result = await runEmbeddingTool({
+        nodeName: node.name,
+        connection: isLiteral && given !== undefined ? connection : given,
+        inputs,
         client: deps.llm,
         signal: context.signal
       });

@@ -26,7 +26,7 @@ export interface LlmCacheRequest {
   apiVersion?: string;
   /** The deployment (Azure) or model (OpenAI). */
   model: string;
-  api: 'chat' | 'completion';
+  api: 'chat' | 'completion' | 'embedding';
   body: Record<string, unknown>;
 }
 

@@ -28,11 +28,14 @@ export type LlmEndpoint =
   | { kind: 'azure'; apiBase: string; apiVersion: string; apiKey: string; unusable?: string }
   | { kind: 'openai'; baseUrl?: string; organization?: string; apiKey: string; unusable?: string };
 
+/** Which SDK call: `chat.completions.create`, `completions.create` or `embeddings.create`. */
+export type LlmApiKind = 'chat' | 'completion' | 'embedding';
+
 export interface LlmRequest {
   /** The node making the call, for messages. */
   nodeName: string;
   endpoint: LlmEndpoint;
-  api: 'chat' | 'completion';
+  api: LlmApiKind;
   /** The JSON body exactly as sent (model = deployment on Azure). */
   body: Record<string, unknown>;
   /** Extra headers (PF's `extra_headers` and telemetry headers); not part of the cache key. */
@@ -221,7 +224,7 @@ export class LlmClient {
   private async send(request: LlmRequest): Promise<LlmCachedResponse> {
     const client = this.sdkClient(request.endpoint);
     const options = { headers: request.headers, signal: request.signal, maxRetries: 0, timeout: this.requestTimeoutMs };
-    const endpoint = request.api === 'chat' ? client.chat.completions : client.completions;
+    const endpoint = request.api === 'chat' ? client.chat.completions : request.api === 'embedding' ? client.embeddings : client.completions;
     const create = endpoint.create.bind(endpoint) as (body: unknown, options: unknown) => PromiseLike<unknown> & {
       asResponse(): Promise<Response>;
     };

@@ -30,3 +30,4 @@ export {
   type LlmCacheRequest
 } from './cache.js';
 export { retryIntervalSeconds } from './retry.js';
+export { buildEmbeddingBody, embeddingOutput, runEmbeddingTool, DEFAULT_EMBEDDING_MODEL, EMBEDDING_CONNECTION_TYPES, EMBEDDING_TOOL, EMBEDDING_TOOL_PARAMS, type EmbeddingToolCall, type EmbeddingToolParam, type EmbeddingToolResult } from './embedding.js';

@@ -44,7 +44,7 @@ export interface LlmToolResult {
 
 export const DEFAULT_AOAI_API_VERSION = '2024-02-01';
 const USER_AGENT = 'llmops-actions';
-const TELEMETRY_HEADERS = {
+export const TELEMETRY_HEADERS = {
   'x-ms-useragent': USER_AGENT,
   'ms-azure-ai-promptflow': dumpsPy({ 'execution-target': 'llmops-actions' }, { ensureAscii: true })
 };

@@ -3,9 +3,11 @@
  * speaks both URL and auth styles with the real response and error shapes:
  *   Azure:  POST /openai/deployments/{dep}/chat/completions?api-version=…  (api-key header)
  *           POST /openai/deployments/{dep}/completions?api-version=…
- *   OpenAI: POST /v1/chat/completions, POST /v1/completions              (Authorization: Bearer)
- * By default a chat call answers `echo: <last user message>` and a completion
- * `echo: <prompt>`; a behaviour hook can answer anything per request (429 with
+ *           POST /openai/deployments/{dep}/embeddings?api-version=…
+ *   OpenAI: POST /v1/chat/completions, POST /v1/completions, POST /v1/embeddings  (Authorization: Bearer)
+ * By default a chat call answers `echo: <last user message>`, a completion
+ * `echo: <prompt>`, and an embedding call `fakeEmbedding(input)` (float32 values,
+ * base64 when `encoding_format` is "base64", as the real service); a behaviour hook can answer anything per request (429 with
  * Retry-After, 500s, insufficient_quota, 400s, delays, dropped connections,
  * tool calls). Used by unit tests, integration tests and bench/.
  */
@@ -19,7 +21,7 @@ export interface RecordedRequest {
   path: string;
   query: Record<string, string>;
   style: 'azure' | 'openai' | 'unknown';
-  api: 'chat' | 'completion' | 'unknown';
+  api: 'chat' | 'completion' | 'embedding' | 'unknown';
   /** Azure deployment from the URL. */
   deployment?: string;
   headers: Record<string, string | string[] | undefined>;
@@ -46,6 +48,8 @@ export interface FakeBehavior {
   content?: string | null;
   toolCalls?: FakeToolCall[];
   usage?: { prompt_tokens: number; completion_tokens: number };
+  /** The vector an embedding call answers with (for every input). */
+  embedding?: number[];
   /** Close the connection without answering (a "server disconnected"). */
   drop?: boolean;
 }
@@ -128,12 +132,44 @@ export function defaultReply(request: RecordedRequest): string {
   return `echo: ${messageText(lastUser?.content)}`;
 }
 
+const ROUTE_APIS: Record<string, RecordedRequest['api']> = { 'chat/completions': 'chat', completions: 'completion', embeddings: 'embedding' };
+
 function parseRoute(path: string): Pick<RecordedRequest, 'style' | 'api' | 'deployment'> {
-  const azure = /^\/openai\/deployments\/([^/]+)\/(chat\/completions|completions)$/.exec(path);
-  if (azure) return { style: 'azure', deployment: decodeURIComponent(azure[1]!), api: azure[2] === 'completions' ? 'completion' : 'chat' };
-  const openai = /^\/v1\/(chat\/completions|completions)$/.exec(path);
-  if (openai) return { style: 'openai', api: openai[1] === 'completions' ? 'completion' : 'chat' };
+  const azure = /^\/openai\/deployments\/([^/]+)\/(chat\/completions|completions|embeddings)$/.exec(path);
+  if (azure) return { style: 'azure', deployment: decodeURIComponent(azure[1]!), api: ROUTE_APIS[azure[2]!]! };
+  const openai = /^\/v1\/(chat\/completions|completions|embeddings)$/.exec(path);
+  if (openai) return { style: 'openai', api: ROUTE_APIS[openai[1]!]! };
   return { style: 'unknown', api: 'unknown' };
+}
+
+/**
+ * A deterministic float32 vector for a text: each of `dimensions` buckets sums the
+ * code points at positions ≡ i (mod dimensions), mapped into [-0.5, 0.5); an empty
+ * bucket is 0 (so short texts give exact zeros, as a test of `0.0`).
+ */
+export function fakeEmbedding(text: string, dimensions = 8): number[] {
+  const sums = new Array<number>(dimensions).fill(0);
+  const seen = new Array<boolean>(dimensions).fill(false);
+  Array.from(text).forEach((ch, i) => {
+    sums[i % dimensions]! += ch.codePointAt(0)! * (i + 1);
+    seen[i % dimensions] = true;
+  });
+  return sums.map((sum, i) => (seen[i] ? Math.fround(((sum % 1000) - 500) / 1000) : 0));
+}
+
+function embeddingBody(request: RecordedRequest, behavior: FakeBehavior): Record<string, unknown> {
+  const raw = request.body.input;
+  const inputs = Array.isArray(raw) ? raw : [raw];
+  const dimensions = typeof request.body.dimensions === 'number' ? request.body.dimensions : 8;
+  const base64 = request.body.encoding_format === 'base64';
+  const data = inputs.map((input, index) => {
+    const vector = behavior.embedding ?? fakeEmbedding(String(input ?? ''), dimensions);
+    const embedding = base64 ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector.map(Math.fround);
+    return { object: 'embedding', index, embedding };
+  });
+  const promptTokens = behavior.usage?.prompt_tokens ?? inputs.reduce((n: number, input) => n + countTokens(String(input ?? '')), 0);
+  const model = request.deployment ?? String(request.body.model ?? '');
+  return { object: 'list', data, model, usage: { prompt_tokens: promptTokens, total_tokens: promptTokens } };
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -257,6 +293,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         return res.end(chosen.text);
       }
       if (chosen.body !== undefined) return sendJson(res, chosen.status ?? 200, chosen.body, chosen.headers);
+      if (route.api === 'embedding') return sendJson(res, chosen.status ?? 200, embeddingBody(request, chosen), chosen.headers);
       const success = successBody(request, chosen, reply, request.index);
       if (body.stream === true) return sendStream(res, request, success);
       sendJson(res, chosen.status ?? 200, success, chosen.headers);
