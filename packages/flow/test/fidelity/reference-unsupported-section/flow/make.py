@@ -1,0 +1,6 @@
+from promptflow.core import tool
+
+
+@tool
+def make(x: int) -> list:
+    return [x, x * 2]
