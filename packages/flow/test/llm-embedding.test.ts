@@ -45,6 +45,16 @@ const call = (extra: Partial<EmbeddingToolCall>): EmbeddingToolCall => ({
   ...extra
 });
 
+/** The error a call must fail with (a resolved call fails the test). */
+async function failure<E = LlmToolError>(promise: Promise<unknown>): Promise<E> {
+  return promise.then(
+    () => {
+      throw new Error('expected a failure');
+    },
+    (e: unknown) => e as E
+  );
+}
+
 /** What PF prints for the float32 vector: each value widened to double, in Python's repr. */
 const pyFloats = (vector: number[]) => vector.map((x) => (Number.isInteger(x) ? `${x}.0` : String(Math.fround(x))));
 
@@ -155,7 +165,7 @@ describe('errors', () => {
 
   test('a 400 is a WrappedOpenAIError, not retried', async () => {
     fake.setBehavior(() => fakeErrors.badRequest("This model's maximum context length is 8191 tokens", 'input'));
-    const error = await runEmbeddingTool(call({})).catch((e: unknown) => e as LlmToolError);
+    const error = await failure(runEmbeddingTool(call({})));
     expect(error.code).toBe('WrappedOpenAIError');
     expect(error.message).toContain("OpenAI API hits BadRequestError: Error code: 400 - {'error': {'message': \"This model's maximum context length");
     expect(fake.requests).toHaveLength(1);
@@ -175,7 +185,7 @@ describe('cache', () => {
     expect(replayed.cached).toBe(true);
     expect(replayed.output.map((x) => pyStr(x))).toEqual(recorded.output.map((x) => pyStr(x)));
     expect(replayed.usage).toEqual(recorded.usage);
-    const miss = await runEmbeddingTool(call({ client: replayer, inputs: { input: 'other', deployment_name: 'ada-dep' } })).catch((e: unknown) => e as LlmToolError);
+    const miss = await failure(runEmbeddingTool(call({ client: replayer, inputs: { input: 'other', deployment_name: 'ada-dep' } })));
     expect(miss.code).toBe('LlmCacheMiss');
   });
 });
@@ -224,8 +234,8 @@ custom:
 
   test('a connection of a type embedding.yaml does not list fails the run before any line', async () => {
     const dir = await writeFlow('custom-conn', 'custom');
-    const error = await runFlow({ flow: dir, data: join(dir, 'data.jsonl'), connectionsFile: join(dir, 'connections.yml'), runsDir: join(dir, 'runs'), log: silentLog }).catch(
-      (e: unknown) => e as Error & { code?: string }
+    const error = await failure<Error & { code?: string }>(
+      runFlow({ flow: dir, data: join(dir, 'data.jsonl'), connectionsFile: join(dir, 'connections.yml'), runsDir: join(dir, 'runs'), log: silentLog })
     );
     expect(error.message).toBe(
       "Input 'connection' for node 'embed' of type 'CustomConnection' is not supported, valid types ['AzureOpenAIConnection', 'OpenAIConnection', 'ServerlessConnection']."
