@@ -73,10 +73,20 @@ export function lineTimeoutFailure(lineNumber: number, timeoutSec: number): Line
 /** Anything a line raised, as a PF error dict. */
 export function toErrorDict(error: unknown, node?: string): PfErrorDict {
   if (error instanceof LineFailure) return error.toDict();
-  const candidate = error as { codes?: unknown; code?: unknown; message?: unknown } | undefined;
+  const candidate = error as
+    | { codes?: unknown; code?: unknown; message?: unknown; messageFormat?: unknown; messageParameters?: unknown }
+    | undefined;
   const message = error instanceof Error ? error.message : String(error);
   if (candidate && Array.isArray(candidate.codes)) {
-    return new LineFailure(message, candidate.codes as string[], { node }).toDict();
+    // Errors that carry Prompt flow's code chain (the dag's LineError) keep their format and parameters.
+    return new LineFailure(message, candidate.codes as string[], {
+      node,
+      messageFormat: typeof candidate.messageFormat === 'string' ? candidate.messageFormat : undefined,
+      messageParameters:
+        candidate.messageParameters && typeof candidate.messageParameters === 'object'
+          ? (candidate.messageParameters as Record<string, unknown>)
+          : undefined
+    }).toDict();
   }
   if (candidate && typeof candidate.code === 'string' && candidate.code !== 'UserError') {
     return new LineFailure(message, ['UserError', candidate.code], { node }).toDict();
