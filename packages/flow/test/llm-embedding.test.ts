@@ -260,4 +260,19 @@ custom:
     const line = await readFile(replayed.outputFile, 'utf8');
     expect(line).toBe(`{"line_number": 0, "vector": [${pyFloats(fakeEmbedding('hi')).join(', ')}]}\n`);
   });
+
+  test('a run.yml connection override on an embedding node switches its connection', async () => {
+    const dir = await writeFlow('override', 'custom');
+    await writeFile(join(dir, 'more.yml'), `oai:\n  type: open_ai\n  api_key: emb-key-42\n  base_url: ${fake.openaiBaseUrl}\n`);
+    const result = await runFlow({
+      flow: dir,
+      data: join(dir, 'data.jsonl'),
+      connectionsFile: [join(dir, 'connections.yml'), join(dir, 'more.yml')],
+      connections: { embed: { connection: 'oai' } },
+      runsDir: join(dir, 'runs'),
+      log: silentLog
+    });
+    expect(result.linesCompleted).toBe(1);
+    expect(fake.requests.map((r) => r.style)).toEqual(['openai']);
+  });
 });

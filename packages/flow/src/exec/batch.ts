@@ -14,7 +14,7 @@ import { loadConnections } from '../connections/index.js';
 import type { Connection } from '../connections/model.js';
 import { applyPythonConnectionOverrides, loadFlow } from '../dag/index.js';
 import type { Flow } from '../dag/model.js';
-import { abortableSleep, LlmCache, LlmClient, type CacheMode } from '../llm/index.js';
+import { abortableSleep, EMBEDDING_TOOL, LlmCache, LlmClient, type CacheMode } from '../llm/index.js';
 import { PythonPool, pythonParamValueType } from '../python/index.js';
 import { defaultRunName, loadRunFile, readRun, RunStore, type RunSpec } from '../run/index.js';
 import { runAggregation } from './aggregation.js';
@@ -292,7 +292,12 @@ async function applyPendingOverrides(flow: Flow, pool: PythonPool): Promise<Flow
   if (!pending || Object.keys(pending).length === 0) return flow;
   const connectionParams = new Map<string, Set<string>>();
   for (const node of flow.nodes) {
-    if (node.type !== 'python' || node.source.type !== 'code' || !pending[node.name]) continue;
+    if (node.type !== 'python' || !pending[node.name]) continue;
+    if (node.source.type === 'package' && node.source.tool === EMBEDDING_TOOL) {
+      connectionParams.set(node.name, new Set(['connection']));
+      continue;
+    }
+    if (node.source.type !== 'code') continue;
     const meta = await pool.load(join(flow.dir, node.source.path ?? ''), node.name);
     connectionParams.set(node.name, new Set(meta.parameters.filter((p) => pythonParamValueType(p) === 'connection').map((p) => p.name)));
   }
