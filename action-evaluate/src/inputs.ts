@@ -1,10 +1,8 @@
 /** Typed inputs of action-evaluate (names and defaults as in action.yml). */
-import { parseMetricList, type BuiltinMetricName, type EvalFlowRunOptions } from '@llmops/evaluate';
-import { parseColumnMapping } from '@llmops/flow';
+import { parseMetricList, type BuiltinMetricName } from '@llmops/evaluate';
+import { CACHE_MODES, parseColumnMapping, type CacheMode } from '@llmops/flow';
 import { getBoolean, getChoice, getKeyValues, getNumber, getPath, getString, workspaceDir } from '@llmops/github';
 
-const CACHE_MODES = ['off', 'auto', 'replay', 'record'] as const;
-type CacheMode = NonNullable<EvalFlowRunOptions['cache']>;
 
 export interface EvaluateInputs {
   run?: string;

@@ -17,7 +17,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { cp, mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { UserError, type Log } from '@llmops/common';
-import { loadRunFile, numericValue, readRun, type RunHandle } from '@llmops/flow';
+import { loadRunFile, numericValue, readRun, type CacheMode, type RunFlowOptions, type RunFlowResult, type RunHandle } from '@llmops/flow';
 import type { BuiltinMetricName } from './builtin.js';
 import { detailsFileFor, writeEvaluationDetails } from './details-file.js';
 import { formatNumber } from './gate.js';
@@ -27,37 +27,34 @@ import { scoreRunWithBuiltins, type ScoredRun } from './score-run.js';
 
 const DEFAULT_RUNS_DIR = '.llmops/runs';
 
-/** What the evaluation step hands the executor (a subset of `@llmops/flow`'s RunFlowOptions). */
-export interface EvalFlowRunOptions {
-  flow?: string;
-  data?: string;
-  runFile?: string;
-  columnMapping?: Record<string, unknown>;
+/** What the evaluation step hands the executor: `@llmops/flow`'s run options, with the base run required. */
+export type EvalFlowRunOptions = Pick<
+  RunFlowOptions,
+  | 'flow'
+  | 'data'
+  | 'runFile'
+  | 'columnMapping'
+  | 'connectionsFile'
+  | 'environmentVariables'
+  | 'concurrency'
+  | 'lineTimeoutSec'
+  | 'runsDir'
+  | 'name'
+  | 'python'
+  | 'cache'
+  | 'cacheDir'
+  | 'cwd'
+  | 'log'
+> & {
   /** The base run's directory (absolute). */
   run: string;
-  connectionsFile?: string | string[];
-  environmentVariables?: Record<string, string>;
-  concurrency?: number;
-  lineTimeoutSec?: number;
-  runsDir?: string;
-  name?: string;
-  python?: string;
-  cache?: 'off' | 'auto' | 'replay' | 'record';
-  cacheDir?: string;
-  cwd?: string;
-  log: Log;
-}
+};
 
-/** What the evaluation step reads back from the executor (a subset of RunFlowResult). */
-export interface EvalFlowRunResult {
-  runName: string;
-  runDir: string;
-  linesTotal: number;
-  linesCompleted: number;
-  linesFailed: number;
-  failedLines: Array<{ lineNumber: number; message: string }>;
-  aggregationError?: { node: string; message: string };
-}
+/** What the evaluation step reads back from the executor. */
+export type EvalFlowRunResult = Pick<
+  RunFlowResult,
+  'runName' | 'runDir' | 'linesTotal' | 'linesCompleted' | 'linesFailed' | 'failedLines' | 'aggregationError'
+>;
 
 export type RunFlowFunction = (options: EvalFlowRunOptions) => Promise<EvalFlowRunResult>;
 
@@ -79,7 +76,7 @@ export interface EvaluateOptions {
   /** Name of the evaluation run. */
   name?: string;
   python?: string;
-  cache?: 'off' | 'auto' | 'replay' | 'record';
+  cache?: CacheMode;
   cacheDir?: string;
   /** The executor; required when an evaluation flow is given. */
   runFlow?: RunFlowFunction;

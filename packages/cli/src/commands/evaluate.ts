@@ -5,12 +5,10 @@
  */
 import { isAbsolute, relative } from 'node:path';
 import { UserError } from '@llmops/common';
-import { evaluate, parseMetricList, stringifyMetrics, type EvalFlowRunOptions } from '@llmops/evaluate';
-import { parseColumnMapping, parseEnvironmentVariables, runFlow } from '@llmops/flow';
+import { evaluate, parseMetricList, stringifyMetrics } from '@llmops/evaluate';
+import { parseColumnMapping, parseEnvironmentVariables, parseLlmCacheMode, runFlow } from '@llmops/flow';
 import { helpText, list, num, parseFlags, str, type FlagSpec } from '../args.js';
 import type { Command } from '../command.js';
-
-const CACHE_MODES = ['off', 'auto', 'replay', 'record'] as const;
 
 const FLAGS: Record<string, FlagSpec> = {
   run: { kind: 'string', description: 'The run to score: a run directory or a run name under --runs-dir (default: run: in --file).' },
@@ -55,10 +53,7 @@ export const evaluateCommand: Command = {
     if (positionals.length > 0) {
       throw new UserError(`Unexpected argument '${positionals[0]}' for 'llmops evaluate'; give the run as --run.`, { field: positionals[0] });
     }
-    const cache = str(flags, 'cache') ?? 'off';
-    if (!(CACHE_MODES as readonly string[]).includes(cache)) {
-      throw new UserError(`--cache must be one of ${CACHE_MODES.join(', ')}, got '${cache}'.`, { field: '--cache' });
-    }
+    const cache = parseLlmCacheMode(str(flags, 'cache'), { field: '--cache' });
     if (str(flags, 'file') && str(flags, 'run-file')) {
       throw new UserError("Give --file or --run-file, not both (they are the same option).", { field: '--file' });
     }
@@ -80,7 +75,7 @@ export const evaluateCommand: Command = {
         runsDir: str(flags, 'runs-dir'),
         name: str(flags, 'name'),
         python: str(flags, 'python'),
-        cache: cache as EvalFlowRunOptions['cache'],
+        cache,
         cacheDir: str(flags, 'cache-dir'),
         runFlow,
         metrics: metrics ? parseMetricList(metrics.join(','), '--metrics') : undefined,

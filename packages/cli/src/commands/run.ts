@@ -7,8 +7,8 @@ import {
   parseColumnMapping,
   parseConnectionOverrides,
   readRun,
-  runFlow,
-  type CacheMode
+  parseLlmCacheMode,
+  runFlow
 } from '@llmops/flow';
 import { helpText, list, num, parseFlags, str, type FlagSpec } from '../args.js';
 import type { Command } from '../command.js';
@@ -52,10 +52,7 @@ export const runCommand: Command = {
   help: () => helpText('run', 'Bulk-run a flow over a dataset and write a Prompt flow run directory.', FLAGS),
   async run(argv, io) {
     const { flags } = parseFlags(argv, FLAGS, 'run');
-    const cache = (str(flags, 'cache') ?? 'off') as CacheMode;
-    if (!CACHE_MODES.includes(cache)) {
-      throw new UserError(`--cache must be one of ${CACHE_MODES.join(', ')}, got '${cache}'.`, { field: '--cache' });
-    }
+    const cache = parseLlmCacheMode(str(flags, 'cache'), { field: '--cache' });
     const mapping = list(flags, 'column-mapping');
     const connections = list(flags, 'connections');
     const allowedFailureRate = num(flags, 'allowed-failure-rate') ?? 0;
