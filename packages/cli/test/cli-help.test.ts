@@ -1,22 +1,9 @@
 /** `llmops --help`, a command's --help and an unknown command, through main(argv). */
-import { afterEach, beforeEach, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { main } from '../src/main.js';
+import { captureProcessOutput } from './support/capture.js';
 
-let captured: { stdout: string; stderr: string };
-let restore: () => void;
-beforeEach(() => {
-  captured = { stdout: '', stderr: '' };
-  const out = process.stdout.write.bind(process.stdout);
-  const err = process.stderr.write.bind(process.stderr);
-  const text = (chunk: string | Uint8Array) => (typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-  process.stdout.write = ((chunk: string | Uint8Array) => ((captured.stdout += text(chunk)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => ((captured.stderr += text(chunk)), true)) as typeof process.stderr.write;
-  restore = () => {
-    process.stdout.write = out;
-    process.stderr.write = err;
-  };
-});
-afterEach(() => restore());
+const captured = captureProcessOutput();
 
 const COMMANDS = ['run', 'show-metrics', 'show-details', 'evaluate', 'gate', 'register', 'deploy'];
 /** The command names of the usage's `commands:` list, in order. */

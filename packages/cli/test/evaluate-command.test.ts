@@ -2,10 +2,10 @@ import { beforeAll, describe, expect, test } from '@jest/globals';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { silentLog, UserError, type Log } from '@llmops/common';
+import { silentLog, UserError } from '@llmops/common';
 import { runFlow } from '@llmops/flow';
-import type { CommandIO } from '../src/command.js';
 import { evaluateCommand } from '../src/commands/evaluate.js';
+import { captureIO } from './support/capture.js';
 
 // A base run made by the real executor: a Python classifier over three tickets, one failing.
 const dir = mkdtempSync(join(tmpdir(), 'llmops-cli-evaluate-'));
@@ -27,17 +27,7 @@ beforeAll(async () => {
   expect(base.linesFailed).toBe(1);
 }, 60_000);
 
-function capture(): { io: CommandIO; stdout: () => string; logged: (level: string) => string[] } {
-  let stdout = '';
-  const entries: Array<{ level: string; message: string }> = [];
-  const at = (level: string) => (message: string) => entries.push({ level, message });
-  const log: Log = { debug: at('debug'), info: at('info'), warning: at('warning'), error: at('error'), setSecret: () => {} };
-  return {
-    io: { log, stdout: (text) => (stdout += text) },
-    stdout: () => stdout,
-    logged: (level) => entries.filter((e) => e.level === level).map((e) => e.message)
-  };
-}
+const capture = captureIO;
 
 describe('llmops evaluate', () => {
   test('built-in metrics: prints the metrics as pf run show-metrics does, writes metrics, details and report', async () => {

@@ -2,25 +2,14 @@ import { describe, expect, test } from '@jest/globals';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Log } from '@llmops/common';
-import type { CommandIO } from '../src/command.js';
 import { gateCommand } from '../src/commands/gate.js';
+import { captureIO } from './support/capture.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'llmops-cli-gate-'));
 const metricsFile = join(dir, 'metrics.json');
 writeFileSync(metricsFile, JSON.stringify({ accuracy: 0.75, f1_macro: 0.6, latency_ms: 420 }));
 
-function capture(): { io: CommandIO; stdout: () => string; logged: (level: string) => string[] } {
-  let stdout = '';
-  const entries: Array<{ level: string; message: string }> = [];
-  const at = (level: string) => (message: string) => entries.push({ level, message });
-  const log: Log = { debug: at('debug'), info: at('info'), warning: at('warning'), error: at('error'), setSecret: () => {} };
-  return {
-    io: { log, stdout: (text) => (stdout += text) },
-    stdout: () => stdout,
-    logged: (level) => entries.filter((e) => e.level === level).map((e) => e.message)
-  };
-}
+const capture = captureIO;
 
 describe('llmops gate', () => {
   test('passes: exit 0 and the report on stdout', async () => {

@@ -4,13 +4,14 @@
  * stdout (the run record, as `pf run create` prints it), what goes to stderr,
  * and the exit code.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { startFakeOpenAI, type FakeOpenAI } from '../../flow/test/support/fake-openai.js';
 import { main } from '../src/main.js';
+import { captureProcessOutput } from './support/capture.js';
 
 const API_KEY = 'sk-cli-test-0c1d2e3f4a5b';
 const dir = mkdtempSync(join(tmpdir(), 'llmops-cli-run-'));
@@ -87,22 +88,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Captures what main() writes to stdout and stderr. */
-let captured: { stdout: string; stderr: string };
-let restore: () => void;
-beforeEach(() => {
-  captured = { stdout: '', stderr: '' };
-  const out = process.stdout.write.bind(process.stdout);
-  const err = process.stderr.write.bind(process.stderr);
-  const text = (chunk: string | Uint8Array) => (typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-  process.stdout.write = ((chunk: string | Uint8Array) => ((captured.stdout += text(chunk)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => ((captured.stderr += text(chunk)), true)) as typeof process.stderr.write;
-  restore = () => {
-    process.stdout.write = out;
-    process.stderr.write = err;
-  };
-});
-afterEach(() => restore());
+const captured = captureProcessOutput();
 
 const stderrLines = () => captured.stderr.split('\n').filter(Boolean);
 const base = (name: string) => ['run', '--flow', flow, '--connections-file', connections, '--runs-dir', runsDir, '--name', name, '--concurrency', '2'];

@@ -3,7 +3,7 @@
  * made by the real executor (python3 workers): output as `pf run show-metrics`
  * (json.dumps indent=4) and `pf run show-details` (tabulate grid) print it.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { silentLog } from '@llmops/common';
 import { runFlow } from '@llmops/flow';
 import { main } from '../src/main.js';
+import { captureProcessOutput } from './support/capture.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'llmops-cli-show-'));
 const runsDir = join(dir, 'runs');
@@ -87,21 +88,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-let captured: { stdout: string; stderr: string };
-let restore: () => void;
-beforeEach(() => {
-  captured = { stdout: '', stderr: '' };
-  const out = process.stdout.write.bind(process.stdout);
-  const err = process.stderr.write.bind(process.stderr);
-  const text = (chunk: string | Uint8Array) => (typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-  process.stdout.write = ((chunk: string | Uint8Array) => ((captured.stdout += text(chunk)), true)) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => ((captured.stderr += text(chunk)), true)) as typeof process.stderr.write;
-  restore = () => {
-    process.stdout.write = out;
-    process.stderr.write = err;
-  };
-});
-afterEach(() => restore());
+const captured = captureProcessOutput();
 
 describe('llmops show-metrics', () => {
   test("prints metrics.json as Python's json.dumps(metrics, indent=4)", async () => {
