@@ -10,7 +10,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { stringify as stringifyYaml } from 'yaml';
 import { SecretMasker, UserError, type Log } from '@llmops/common';
 import { loadData, resolveBatchInputs } from '../batch/index.js';
-import { loadConnections } from '../connections/index.js';
+import { connectionProblem, loadConnections } from '../connections/index.js';
 import type { Connection } from '../connections/model.js';
 import { applyPythonConnectionOverrides, loadFlow } from '../dag/index.js';
 import type { Flow } from '../dag/model.js';
@@ -112,6 +112,8 @@ function resolveEnvironment(vars: Record<string, string>, connections: Map<strin
     }
     const connection = connections.get(match[1]!);
     const field = match[2]!;
+    const problem = connection && connectionProblem(connection);
+    if (problem) throw problem;
     const resolved = connection?.secrets[field] ?? connection?.configs[field];
     if (resolved === undefined) {
       throw new UserError(`Environment variable '${key}' refers to '${value}', but no connection '${match[1]}' with field '${field}' was given.`, {
