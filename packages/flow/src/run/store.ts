@@ -4,7 +4,7 @@
  * dies. The per-line files in `flow_artifacts/` (written atomically, after the
  * line's node records) are the journal a resume or `finalize()` rebuilds from.
  */
-import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, writeFile as writeFileCallback, writeFileSync } from 'node:fs';
 import { appendFile, copyFile, mkdir, readFile, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { UserError } from '@llmops/common';
@@ -282,9 +282,12 @@ export class RunStore {
   }
 
   private plainWrite(file: string, content: string): Promise<void> {
-    // Small files written synchronously: a thread-pool round trip per file cost more
-    // than the write itself when hundreds of lines finish a second.
-    return this.enqueue(file, async () => writeFileSync(file, this.mask(content)));
+    // The callback API: one thread-pool request per file and no FileHandle promises, so a
+    // slow disk never stalls the event loop and hundreds of lines a second stay cheap.
+    return this.enqueue(
+      file,
+      () => new Promise<void>((resolve, reject) => writeFileCallback(file, this.mask(content), (error) => (error ? reject(error) : resolve())))
+    );
   }
 
   /** Write-then-rename, serialized per file, so a reader or a crash never sees half a file. */
